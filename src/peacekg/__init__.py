@@ -1,0 +1,3 @@
+"""peacekg: a linked-data knowledge graph of UN peacekeeping built from news articles."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,116 @@
+"""`peacekg build`: assemble the dataset, write a new release, and swap it in only on success.
+
+A failed build (bad mapping, crash, full disk) never touches the release being served: all
+writing happens in a fresh directory, and `current` is repointed by one atomic rename.
+A lock file keeps two builds from interleaving.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyoxigraph import Store
+
+from peacekg import __version__
+from peacekg.config import Settings
+from peacekg.dataset import assemble
+from peacekg.dumps import write_dumps
+from peacekg.namespaces import Namespaces
+from peacekg.store import CURRENT, RELEASES
+
+KEEP_RELEASES = 2
+
+
+class BuildLockedError(RuntimeError):
+    """Another build holds the lock."""
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    release: Path
+    quads: int
+    graphs: int
+    seconds: float
+
+
+@contextmanager
+def build_lock(build_dir: Path) -> Iterator[None]:
+    build_dir.mkdir(parents=True, exist_ok=True)
+    with open(build_dir / ".lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise BuildLockedError(
+                f"another build is running (pid {holder}); try again when it ends"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+
+
+def _swap(build_dir: Path, release: Path) -> None:
+    """Point `current` at the new release with one atomic rename, and keep `dumps` stable."""
+    tmp = build_dir / f".{CURRENT}.tmp"
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(release.relative_to(build_dir))
+    os.replace(tmp, build_dir / CURRENT)
+    dumps = build_dir / "dumps"
+    if not dumps.is_symlink():
+        if dumps.exists():
+            shutil.rmtree(dumps)
+        dumps.symlink_to(Path(CURRENT) / "dumps")
+
+
+def _prune(build_dir: Path, keep: Path) -> None:
+    """Delete old releases and leftovers of failed builds, keeping the newest few."""
+    releases = sorted((build_dir / RELEASES).iterdir(), key=lambda p: p.name)
+    finished = [r for r in releases if (r / "manifest.json").exists()]
+    for release in releases:
+        if release != keep and (release not in finished or release in finished[:-KEEP_RELEASES]):
+            shutil.rmtree(release, ignore_errors=True)
+
+
+def build(settings: Settings) -> BuildResult:
+    started = time.perf_counter()
+    build_dir = settings.output_dir
+    with build_lock(build_dir):
+        dataset = assemble(settings)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        release = build_dir / RELEASES / stamp
+        release.mkdir(parents=True)
+        store = Store(str(release / "store"))
+        store.bulk_extend(dataset.quads)
+        store.flush()
+        quad_count = len(store)
+        graphs = sorted(g.value for g in store.named_graphs())
+        dumps = write_dumps(store, release / "dumps", Namespaces(settings.base_iri).prefixes())
+        del store
+        manifest = {
+            "version": __version__,
+            "built": stamp,
+            "base_iri": settings.base_iri,
+            "quads": quad_count,
+            "graphs": graphs,
+            "articles": dataset.articles,
+            "dumps": dumps,
+        }
+        (release / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        _swap(build_dir, release)
+        _prune(build_dir, release)
+    return BuildResult(release, quad_count, len(graphs), time.perf_counter() - started)

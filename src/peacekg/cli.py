@@ -1,0 +1,76 @@
+"""The `peacekg` command: build the graph, query it, and (later) serve it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from peacekg.build import BuildLockedError, build
+from peacekg.config import Settings
+from peacekg.errors import BuildErrors, SourceError
+from peacekg.namespaces import Namespaces
+from peacekg.query import FORMATS, run, serialize, table
+from peacekg.store import NoGraphError, open_store, read_manifest
+
+
+def _build(args: argparse.Namespace, settings: Settings) -> int:
+    result = build(settings)
+    manifest = read_manifest(settings.output_dir)
+    print(f"built {result.quads} quads in {result.graphs} named graphs in {result.seconds:.1f}s")
+    print(f"store: {result.release / 'store'}")
+    print(f"dumps: {settings.output_dir / 'dumps'}")
+    for name, info in manifest["dumps"].items():  # type: ignore[union-attr]
+        print(f"  {name:<16} {info['statements']:>7} statements  {info['bytes']:>9} bytes")
+    return 0
+
+
+def _query(args: argparse.Namespace, settings: Settings) -> int:
+    source = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    store = open_store(settings.output_dir)
+    prefixes = Namespaces(settings.base_iri).prefixes()
+    try:
+        result = run(store, source, prefixes)
+    except SyntaxError as exc:
+        print(f"{args.file}: SPARQL syntax error: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "table":
+        print(table(result, prefixes))
+    else:
+        sys.stdout.buffer.write(serialize(result, args.format))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="peacekg", description=__doc__)
+    p.add_argument("--build-dir", type=Path, help="where builds go (default: ./build)")
+    sub = p.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="mappings -> RDF -> Oxigraph store and dumps")
+    b.set_defaults(run=_build)
+    q = sub.add_parser("query", help="run a SPARQL query file (or - for stdin) on the built graph")
+    q.add_argument("file")
+    q.add_argument("--format", choices=["table", *FORMATS], default="table")
+    q.set_defaults(run=_query)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = Settings.from_env(build_dir=args.build_dir)
+    try:
+        return int(args.run(args, settings))
+    except BuildErrors as exc:
+        for error in exc.errors:
+            print(f"error: {error}", file=sys.stderr)
+        print(
+            f"build failed with {len(exc.errors)} error(s); the previous graph is untouched",
+            file=sys.stderr,
+        )
+        return 1
+    except (SourceError, BuildLockedError, NoGraphError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""All configuration in one place: paths, the base IRI and build settings.
+
+Every value can be overridden by an environment variable so that tests and deployments never
+need to edit code. Modules receive a `Settings` object; none reads the environment itself.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_BASE_IRI = "https://w3id.org/peacekg/"
+"""The canonical, persistent base of every peacekg IRI (ontology, code lists, data, graphs)."""
+
+
+def _project_root() -> Path:
+    """The checkout that holds seeds/, mappings/ and ontology/ (two levels above src/peacekg)."""
+    return Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the inputs are, where the build goes, and which base IRI the data is minted under."""
+
+    root: Path = field(default_factory=_project_root)
+    base_iri: str = DEFAULT_BASE_IRI
+    build_dir: Path | None = None
+
+    @property
+    def seeds_dir(self) -> Path:
+        return self.root / "seeds"
+
+    @property
+    def mappings_dir(self) -> Path:
+        return self.root / "mappings"
+
+    @property
+    def ontology_dir(self) -> Path:
+        return self.root / "ontology"
+
+    @property
+    def shapes_dir(self) -> Path:
+        return self.root / "shapes"
+
+    @property
+    def queries_dir(self) -> Path:
+        return self.root / "queries"
+
+    @property
+    def output_dir(self) -> Path:
+        return self.build_dir if self.build_dir is not None else self.root / "build"
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        """Settings from PEACEKG_* environment variables, then explicit overrides."""
+        values: dict[str, object] = {}
+        if root := os.environ.get("PEACEKG_ROOT"):
+            values["root"] = Path(root)
+        if base := os.environ.get("PEACEKG_BASE_IRI"):
+            values["base_iri"] = base
+        if build := os.environ.get("PEACEKG_BUILD_DIR"):
+            values["build_dir"] = Path(build)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)  # type: ignore[arg-type]
+        if not settings.base_iri.endswith("/"):
+            raise ValueError(f"base IRI must end with '/': {settings.base_iri!r}")
+        return settings

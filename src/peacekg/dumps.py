@@ -1,0 +1,59 @@
+"""Dumps to download: all graphs (TriG, N-Quads) and their union (Turtle, N-Triples)."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+
+from pyoxigraph import Quad, RdfFormat, Triple, serialize
+
+DUMPS = {
+    "peacekg.trig": "all named graphs, TriG",
+    "peacekg.nq.gz": "all named graphs, gzipped N-Quads",
+    "peacekg.ttl": "union of all graphs without graph names, Turtle",
+    "peacekg.nt.gz": "union of all graphs without graph names, gzipped N-Triples",
+}
+
+
+def _union(quads: Iterable[Quad]) -> list[Triple]:
+    """Distinct triples across graphs, in a stable order so that dumps diff cleanly."""
+    return sorted({q.triple for q in quads}, key=str)
+
+
+def write_dumps(
+    quads: list[Quad], directory: Path, prefixes: dict[str, str]
+) -> dict[str, dict[str, object]]:
+    """Write every dump; return file name -> size, statement count, SHA-256, description."""
+    directory.mkdir(parents=True, exist_ok=True)
+    ordered = sorted(set(quads), key=lambda q: (q.graph_name.value, str(q)))
+    triples = _union(ordered)
+    serialize(ordered, directory / "peacekg.trig", RdfFormat.TRIG, prefixes=prefixes)
+    serialize(triples, directory / "peacekg.ttl", RdfFormat.TURTLE, prefixes=prefixes)
+    # mtime=0 keeps the gzip bytes identical for identical content (reproducible dumps).
+    for name, data, fmt in (
+        ("peacekg.nq.gz", ordered, RdfFormat.N_QUADS),
+        ("peacekg.nt.gz", triples, RdfFormat.N_TRIPLES),
+    ):
+        with (
+            open(directory / name, "wb") as raw,
+            gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz,
+        ):
+            serialize(data, gz, fmt)
+    counts = {
+        "peacekg.trig": len(ordered),
+        "peacekg.nq.gz": len(ordered),
+        "peacekg.ttl": len(triples),
+        "peacekg.nt.gz": len(triples),
+    }
+    manifest: dict[str, dict[str, object]] = {}
+    for name, description in DUMPS.items():
+        path = directory / name
+        manifest[name] = {
+            "bytes": path.stat().st_size,
+            "statements": counts[name],
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "description": description,
+        }
+    return manifest

@@ -1,0 +1,82 @@
+"""Run SPARQL on the built store with the Oxigraph engine, and render results for a terminal.
+
+Queries see the union of all graphs as their default graph (GRAPH still picks one), which is
+what researchers expect from a dataset split into per-article graphs.
+"""
+
+from __future__ import annotations
+
+from pyoxigraph import (
+    BlankNode,
+    Literal,
+    NamedNode,
+    QueryBoolean,
+    QueryResultsFormat,
+    QuerySolutions,
+    Store,
+)
+
+from peacekg.namespaces import XSD
+
+FORMATS = {
+    "csv": QueryResultsFormat.CSV,
+    "tsv": QueryResultsFormat.TSV,
+    "json": QueryResultsFormat.JSON,
+    "xml": QueryResultsFormat.XML,
+}
+
+
+def run(store: Store, sparql: str, prefixes: dict[str, str]) -> object:
+    return store.query(sparql, use_default_graph_as_union=True, prefixes=prefixes)
+
+
+def _short(term: object, prefixes: dict[str, str]) -> str:
+    if isinstance(term, NamedNode):
+        for prefix, namespace in sorted(prefixes.items(), key=lambda kv: -len(kv[1])):
+            if term.value.startswith(namespace):
+                return f"{prefix}:{term.value[len(namespace) :]}"
+        return f"<{term.value}>"
+    if isinstance(term, Literal):
+        plain = {
+            XSD + "string",
+            XSD + "integer",
+            XSD + "date",
+            XSD + "decimal",
+            XSD + "nonNegativeInteger",
+            XSD + "gYear",
+            XSD + "gYearMonth",
+        }
+        if term.language or term.datatype.value in plain:
+            return term.value
+        return str(term)
+    if isinstance(term, BlankNode):
+        return f"_:{term.value}"
+    return "" if term is None else str(term)
+
+
+def table(result: object, prefixes: dict[str, str]) -> str:
+    """A plain-text table (SELECT), 'true'/'false' (ASK) or Turtle-ish lines (CONSTRUCT)."""
+    if isinstance(result, QueryBoolean):
+        return "true" if bool(result) else "false"
+    if not isinstance(result, QuerySolutions):
+        return "\n".join(
+            f"{_short(t.subject, prefixes)} {_short(t.predicate, prefixes)} "
+            f"{_short(t.object, prefixes)} ."
+            for t in result
+        )  # type: ignore[attr-defined]
+    names = [v.value for v in result.variables]
+    rows = [[_short(solution[name], prefixes) for name in names] for solution in result]
+    widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
+    line = "  ".join("-" * w for w in widths)
+    out = ["  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)), line]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out)
+
+
+def serialize(result: object, fmt: str) -> bytes:
+    if isinstance(result, QuerySolutions | QueryBoolean):
+        return result.serialize(format=FORMATS[fmt])
+    raise ValueError(
+        "--format csv|tsv|json|xml applies to SELECT and ASK; CONSTRUCT prints triples"
+    )

@@ -1,0 +1,157 @@
+"""The entity registry (mappings/registry.yaml): who and what the articles speak of.
+
+The registry fixes identity only: one IRI, class and canonical label per entity, plus links
+that are proven (the Wikipedia article in shared/reference). Everything an article says about
+an entity is a claim in that article's graph; the build checks that every entity is named
+by at least one quote, so the registry holds nothing no article mentions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyoxigraph import NamedNode, Quad
+
+from peacekg.errors import SourceError
+from peacekg.fields import Fields
+from peacekg.namespaces import ORG, PROV, RDFS, REUSED, SCHEMA, SKOS, A, Namespaces, iri
+from peacekg.ontology import Ontology
+from peacekg.terms import text_literal
+from peacekg.yamlsource import Located, load_yaml
+
+REGISTRY_FILE = "registry.yaml"
+KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+SECTIONS: dict[str, tuple[str, str | None]] = {
+    # section -> (reference prefix, default class or None when each entry must say)
+    "persons": ("person", "schema:Person"),
+    "operations": ("operation", None),
+    "organizations": ("organization", None),
+    "units": ("unit", "pk:MilitaryUnit"),
+    "places": ("place", None),
+    "groups": ("group", "pk:PersonGroup"),
+}
+REUSED_CLASSES = frozenset(
+    {
+        "schema:Person",
+        "schema:Country",
+        "schema:City",
+        "schema:Place",
+        "schema:Park",
+        "org:FormalOrganization",
+        "org:OrganizationalUnit",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Entity:
+    ref: str
+    iri: NamedNode
+    label: str
+    cls: str
+    node: Located
+
+
+class Registry:
+    def __init__(self, entities: dict[str, Entity], quads: list[Quad], path: Path) -> None:
+        self.entities = entities
+        self.quads = quads
+        self.path = path
+
+    def resolve(self, ref: object, kinds: tuple[str, ...] | None = None) -> Entity:
+        """The entity for `kind/key`; ValueError (with the reason) for anything else."""
+        if not isinstance(ref, str) or ref not in self.entities:
+            near = [r for r in self.entities if isinstance(ref, str) and r.split("/")[-1] in ref]
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise ValueError(f"unknown entity {ref!r} (not in {self.path.name}){hint}")
+        entity = self.entities[ref]
+        kind = ref.split("/", 1)[0]
+        if kinds and kind not in kinds:
+            raise ValueError(f"{ref!r} is a {kind}, expected one of: {', '.join(kinds)}")
+        return entity
+
+
+def _class_iri(curie: str, ns: Namespaces, ontology: Ontology) -> NamedNode:
+    prefix, _, local = curie.partition(":")
+    if prefix == "pk":
+        node = ns.pk(local)
+        if node.value not in ontology.classes:
+            raise ValueError(f"class {curie!r} is not declared in the ontology")
+        return node
+    if curie in REUSED_CLASSES:
+        return iri(REUSED[prefix] + local)
+    raise ValueError(
+        f"class {curie!r} is neither pk:… nor one of {', '.join(sorted(REUSED_CLASSES))}"
+    )
+
+
+def load_registry(mappings_dir: Path, ns: Namespaces, ontology: Ontology) -> Registry:
+    path = mappings_dir / REGISTRY_FILE
+    top = load_yaml(path)
+    root = Fields(top, "registry")
+    entries: list[tuple[str, Fields]] = []
+    for section, (kind, _default) in SECTIONS.items():
+        for node in root.listing(section):
+            entries.append((kind, Fields(node, f"{kind} entry", root.node)))
+    root.finish()
+
+    entities: dict[str, Entity] = {}
+    for kind, f in entries:
+        key = f.text("id") or ""
+        if not KEY.match(key):
+            raise f.error(f"id {key!r} must be lower-case letters, digits and '-'")
+        ref = f"{kind}/{key}"
+        if ref in entities:
+            raise f.error(f"duplicate id {ref!r} (first at line {entities[ref].node.line})")
+        default = dict(SECTIONS.values())[kind]
+        curie = f.text("class", required=default is None) or default
+        assert curie is not None
+        f.what = ref
+        entities[ref] = Entity(ref, ns.id(ref), f.text("label") or "", curie, f.node)
+
+    quads: list[Quad] = []
+    graph = ns.graph("registry")
+    reg = Registry(entities, quads, path)
+    for _kind, f in entries:
+        entity = entities[f.what]
+        subject = entity.iri
+        cls = f.convert("class", lambda c: _class_iri(c, ns, ontology), required=False)
+        cls = cls or _class_iri(entity.cls, ns, ontology)
+
+        def add(p: str, o: object, s: NamedNode = subject) -> None:
+            quads.append(Quad(s, iri(p), o, graph))  # type: ignore[arg-type]
+
+        add(A.value, cls)
+        add(RDFS + "label", text_literal(entity.label))
+        add(SKOS + "prefLabel", text_literal(entity.label))
+        if acronym := f.text("acronym", required=False):
+            add(ns.pk("acronym").value, text_literal(acronym, None))
+        for alt in f.listing("alt_labels"):
+            add(SKOS + "altLabel", text_literal(str(alt)))
+        if url := f.text("wikipedia", required=False):
+            if not url.startswith("https://en.wikipedia.org/wiki/"):
+                raise f.error(f"wikipedia must be an English Wikipedia article URL, got {url!r}")
+            add(SCHEMA + "sameAs", iri(url))
+        if note := f.text("note", required=False):
+            add(SKOS + "editorialNote", text_literal(note))
+        for field, predicate, kinds in (
+            ("unit_of", ORG + "unitOf", ("organization", "unit")),
+            ("sub_organization_of", ORG + "subOrganizationOf", ("organization",)),
+            ("contributing_country", ns.pk("contributingCountry").value, ("place",)),
+            ("located_in", SCHEMA + "containedInPlace", ("place",)),
+        ):
+            target = f.convert(field, lambda r, k=kinds: reg.resolve(r, k), required=False)
+            if target is not None:
+                add(predicate, target.iri)
+        for member in f.listing("members"):
+            try:
+                add(PROV + "hadMember", reg.resolve(member, ("person",)).iri)
+            except ValueError as exc:
+                raise f.error(f"members: {exc}") from None
+        f.finish()
+    if not entities:
+        raise SourceError(path, 1, "the registry has no entities")
+    return reg

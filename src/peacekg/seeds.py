@@ -1,0 +1,141 @@
+"""The seed articles: their exact text and the metadata read off it (seeds/articles.yaml)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from peacekg.errors import SourceError
+from peacekg.fields import Fields
+from peacekg.yamlsource import Located, load_yaml
+
+ARTICLE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+METADATA_FILE = "articles.yaml"
+
+
+@dataclass(frozen=True)
+class Bounds:
+    not_before: dt.date
+    not_after: dt.date
+    reasoning: str
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article: its id, exact text, and what its text says about itself."""
+
+    id: str
+    path: Path
+    text: str
+    sha256: str
+    title: str
+    language: str
+    published: dt.date | None
+    bounds: Bounds | None
+    modified: dt.date | None
+    publisher: str | None
+    source: str | None
+    author: str | None
+    """A registry reference (person/...), resolved when the dataset is assembled."""
+    dateline: str | None
+    line: int
+
+
+def _date(fields: Fields, key: str) -> dt.date | None:
+    value = fields.raw(key, required=False)
+    if value is None or value == "unknown":
+        return None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    raise fields.error(
+        f"field '{key}' must be an ISO date (YYYY-MM-DD) or 'unknown', got {value!r}"
+    )
+
+
+def _optional_text(fields: Fields, key: str) -> str | None:
+    value = fields.text(key, required=False)
+    return None if value == "unknown" else value
+
+
+def _evidence(fields: Fields, key: str, text: str) -> None:
+    """Metadata read off the article must be backed by a line of it, like any other fact."""
+    quote = fields.text(key, required=False)
+    if quote is not None and quote not in text:
+        raise fields.error(f"{key} {quote!r} is not in the article text")
+
+
+def _article(node: object, seeds_dir: Path, parent: Located) -> Article:
+    f = Fields(node, "article metadata", parent)
+    article_id = f.text("id")
+    assert article_id is not None
+    if not ARTICLE_ID.match(article_id):
+        raise f.error(f"article id {article_id!r} must be lower-case letters, digits and '-'")
+    f.what = f"article {article_id}"
+    file_name = f.text("file")
+    assert file_name is not None
+    path = seeds_dir / file_name
+    if not path.is_file():
+        raise f.error(f"article file {file_name!r} not found in {seeds_dir}")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise f.error(f"{file_name} is not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    f.text("original_file", required=False)
+    published = _date(f, "published")
+    bounds = None
+    if published is None:
+        b = Fields(f.raw("bounds"), f"article {article_id} bounds", f.node)
+        not_before, not_after = _date(b, "not_before"), _date(b, "not_after")
+        if not_before is None or not_after is None:
+            raise b.error("an undated article needs both not_before and not_after")
+        if not_before > not_after:
+            raise b.error(f"not_before {not_before} is after not_after {not_after}")
+        reasons = [b.text("not_before_reason"), b.text("not_after_reason")]
+        b.finish()
+        bounds = Bounds(not_before, not_after, " ".join(r for r in reasons if r))
+    evidence = ("published", "modified", "source", "publisher", "author")
+    for key in (f"{name}_evidence" for name in evidence):
+        _evidence(f, key, text)
+    article = Article(
+        id=article_id,
+        path=path,
+        text=text,
+        sha256=hashlib.sha256(data).hexdigest(),
+        title=f.text("title") or "",
+        language=f.text("language") or "",
+        published=published,
+        bounds=bounds,
+        modified=_date(f, "modified"),
+        publisher=_optional_text(f, "publisher"),
+        source=_optional_text(f, "source"),
+        author=_optional_text(f, "author"),
+        dateline=_optional_text(f, "dateline"),
+        line=f.node.line,
+    )
+    for extra in ("reported_via", "photo_credit"):
+        f.text(extra, required=False)
+    f.finish()
+    if article.title not in text:
+        raise f.error(f"title {article.title!r} is not in the article text")
+    return article
+
+
+def load_articles(seeds_dir: Path) -> dict[str, Article]:
+    """All articles listed in seeds/articles.yaml, keyed by id, checked against their text."""
+    path = seeds_dir / METADATA_FILE
+    entries = load_yaml(path)
+    if not isinstance(entries, list):
+        raise SourceError(path, 1, "expected a list of articles")
+    articles: dict[str, Article] = {}
+    anchor = Located()
+    anchor.path, anchor.line = path, 1
+    for entry in entries:
+        article = _article(entry, seeds_dir, anchor)
+        if article.id in articles:
+            raise SourceError(path, article.line, f"duplicate article id {article.id!r}")
+        articles[article.id] = article
+    return articles
