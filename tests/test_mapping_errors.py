@@ -1,0 +1,154 @@
+"""Bad mappings fail the build with the file and line, and never yield a partial graph."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from peacekg.config import Settings
+from peacekg.dataset import assemble
+from peacekg.errors import BuildErrors, SourceError
+
+MALI = "mappings/articles/2023-10-31-mali-return.yaml"
+
+
+def _edit(project: Settings, rel: str, old: str, new: str) -> int:
+    """Replace the first `old` in a copied input file; return the 1-based line it was on."""
+    path = project.root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"test set-up: {old!r} not in {rel}"
+    line = text[: text.index(old)].count("\n") + 1
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return line
+
+
+def _errors(project: Settings) -> list[str]:
+    with pytest.raises((BuildErrors, SourceError)) as info:
+        assemble(project)
+    exc = info.value
+    return [str(e) for e in exc.errors] if isinstance(exc, BuildErrors) else [str(exc)]
+
+
+def _fact_line(project: Settings, rel: str, fact_id: str) -> int:
+    lines = (project.root / rel).read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if line.strip() == f"- id: {fact_id}")
+
+
+def _one_error_at(project: Settings, rel: str, line: int) -> str:
+    errors = _errors(project)
+    assert len(errors) == 1, errors
+    assert re.match(rf"^{re.escape(str(project.root / rel))}:{line}: ", errors[0]) or errors[
+        0
+    ].startswith(f"{rel}:{line}: "), errors[0]
+    return errors[0]
+
+
+def test_the_real_mappings_compile(project: Settings):
+    assert len(assemble(project).articles) == 5
+
+
+def test_quote_not_in_article_names_file_line_and_nearest_match(project: Settings):
+    _edit(project, MALI, "309 peacekeepers lost their lives", "309 peacekepers lost their lives")
+    error = _one_error_at(project, MALI, _fact_line(project, MALI, "minusma-fatalities"))
+    assert "quote not found" in error
+    assert "309 peacekeepers lost their lives" in error  # the nearest passage
+
+
+def test_unknown_entity_reference(project: Settings):
+    _edit(project, MALI, "member: person/ermek-tulesov", "member: person/ermek-tulesof")
+    error = _one_error_at(project, MALI, _fact_line(project, MALI, "tulesov-minusma"))
+    assert "unknown entity 'person/ermek-tulesof'" in error
+
+
+def test_entity_of_the_wrong_kind(project: Settings):
+    _edit(project, MALI, "operation: operation/minusma", "operation: place/mali")
+    error = _one_error_at(project, MALI, _fact_line(project, MALI, "tulesov-minusma"))
+    assert "is a place, expected one of: operation" in error
+
+
+def test_duplicate_fact_id(project: Settings):
+    first = _fact_line(project, MALI, "tulesov-rank")
+    second = _edit(project, MALI, "- id: tulesov-rank-later", "- id: tulesov-rank")
+    error = _one_error_at(project, MALI, second)
+    assert f"duplicate fact id 'tulesov-rank' (first at line {first})" in error
+
+
+def test_malformed_date(project: Settings):
+    line = _edit(project, MALI, "date: 2013-04-25", "date: 2013-14-25")
+    assert "malformed date '2013-14-25'" in _one_error_at(project, MALI, line)
+    _edit(project, MALI, "date: 2013-14-25", "date: 2013-04-25")
+    line = _edit(project, MALI, "date: 2023-06-30", "date: 2023-06-31")
+    error = _one_error_at(project, MALI, line)
+    assert "malformed date '2023-06-31'" in error
+
+
+def test_misspelt_field_is_not_silently_dropped(project: Settings):
+    _edit(
+        project,
+        MALI,
+        "    rank: lieutenant-colonel\n    end:",
+        "    rnak: lieutenant-colonel\n    end:",
+    )
+    error = _one_error_at(project, MALI, _fact_line(project, MALI, "tulesov-minusma"))
+    assert "unknown field(s) 'rnak'" in error
+
+
+def test_unknown_code_list_value_lists_the_allowed_ones(project: Settings):
+    _edit(project, MALI, "rank: lieutenant-colonel\n    end:", "rank: leutenant-colonel\n    end:")
+    error = _one_error_at(project, MALI, _fact_line(project, MALI, "tulesov-minusma"))
+    assert "unknown rank 'leutenant-colonel'" in error and "lieutenant-colonel" in error
+
+
+def test_ambiguous_quote_asks_for_an_occurrence(project: Settings):
+    _edit(
+        project,
+        MALI,
+        "    quote: Republic of Mali\n    occurrence: 1\n",
+        "    quote: Republic of Mali\n",
+    )
+    error = _one_error_at(project, MALI, _fact_line(project, MALI, "mention-mali"))
+    assert "occurs 2 times" in error
+
+
+def test_yaml_syntax_error_has_a_line(project: Settings):
+    line = _edit(project, MALI, "facts:\n", "facts: [\n")
+    errors = _errors(project)
+    assert len(errors) == 1 and "invalid YAML" in errors[0]
+    assert re.search(r"\.yaml:\d+: ", errors[0]) and line > 0
+
+
+def test_duplicate_registry_id(project: Settings):
+    rel = "mappings/registry.yaml"
+    line = _edit(project, rel, "  - id: bolat-kerimbek", "  - id: zhiger-aipov")
+    error = _one_error_at(project, rel, line + 2)  # the real entry now comes second
+    assert f"duplicate id 'person/zhiger-aipov' (first at line {line})" in error
+
+
+def test_registry_entity_no_article_mentions(project: Settings):
+    rel = "mappings/registry.yaml"
+    line = (
+        _edit(project, rel, "persons:\n", "persons:\n  - id: nobody-at-all\n    label: Nobody\n")
+        + 1
+    )
+    error = _one_error_at(project, rel, line)
+    assert "person/nobody-at-all is not mentioned by any article" in error
+
+
+def test_all_errors_are_reported_in_one_pass(project: Settings):
+    _edit(project, MALI, "309 peacekeepers lost", "309 peacekeepers lose")
+    _edit(project, "mappings/articles/undated-golan-send-off.yaml", "type: ", "type: nonsense-")
+    errors = _errors(project)
+    assert len(errors) == 2
+    assert {Path(e.split(":")[0]).name for e in errors} == {
+        "2023-10-31-mali-return.yaml",
+        "undated-golan-send-off.yaml",
+    }
+
+
+def test_seed_edited_after_mapping_breaks_its_quotes(project: Settings):
+    seed = project.root / "seeds" / "2023-10-31-kazakh-peacekeepers-return-from-mali.txt"
+    seed.write_text(seed.read_text(encoding="utf-8").replace("309", "390"), encoding="utf-8")
+    error = _one_error_at(project, MALI, _fact_line(project, MALI, "minusma-fatalities"))
+    assert "quote not found" in error
