@@ -59,9 +59,7 @@ def test_dumps_parse_with_rdflib_and_pyoxigraph_to_the_same_counts(built):
     ttl_ox = list(parse(path=dumps / "peacekg.ttl", format=RdfFormat.TURTLE))
     nt_ox = list(parse(_gunzip(dumps / "peacekg.nt.gz"), format=RdfFormat.N_TRIPLES))
     ttl_rdflib = rdflib.Graph().parse(dumps / "peacekg.ttl", format="turtle")
-    nt_rdflib = rdflib.Graph().parse(
-        data=_gunzip(dumps / "peacekg.nt.gz").decode(), format="nt"
-    )
+    nt_rdflib = rdflib.Graph().parse(data=_gunzip(dumps / "peacekg.nt.gz").decode(), format="nt")
     union = len({q.triple for q in trig_ox})
     assert {len(ttl_ox), len(nt_ox), len(ttl_rdflib), len(nt_rdflib)} == {union}
     assert union <= result.quads  # the union merges any triple stated in several graphs

@@ -65,7 +65,10 @@ def table(result: object, prefixes: dict[str, str]) -> str:
             for t in result
         )  # type: ignore[attr-defined]
     names = [v.value for v in result.variables]
-    rows = [[_short(solution[name], prefixes) for name in names] for solution in result]
+    rows = [
+        [_short(solution[name], prefixes).replace("\n", "\\n") for name in names]
+        for solution in result
+    ]  # one line per row: quotes that span paragraphs show their breaks as \n
     widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
     line = "  ".join("-" * w for w in widths)
     out = ["  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)), line]
