@@ -8,6 +8,7 @@ export PEACEKG_ROOT := $(CURDIR)
 .PHONY: serve build test lint clean
 
 $(STAMP): pyproject.toml
+	@command -v java >/dev/null || { echo "installing a Java runtime for the HermiT reasoner (apt)"; apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test,dev]'

@@ -91,7 +91,7 @@ def test_failed_build_leaves_the_last_good_graph_serving(project: Settings):
 
 
 def test_rebuild_swaps_in_a_new_release_and_prunes_old_ones(project: Settings):
-    releases = [build(project).release for _ in range(4)]
+    releases = [build(project).release for _ in range(3)]
     assert (project.output_dir / "current").resolve() == releases[-1]
     left = sorted(p.name for p in (project.output_dir / "releases").iterdir())
     assert len(left) == 2 and releases[-1].name in left
@@ -127,6 +127,17 @@ def test_cli_build_and_query(project: Settings, tmp_path: Path):
         [exe, *env_args, "query", "-"], input="SELECT * WHERE {", capture_output=True, text=True
     )
     assert broken.returncode == 2 and "SPARQL syntax error" in broken.stderr
+
+
+def test_cli_validate_reports_on_the_built_graph(built):
+    settings, _ = built
+    exe = Path(sys.executable).with_name("peacekg")
+    done = subprocess.run(
+        [exe, "--build-dir", str(settings.output_dir), "validate"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.rstrip().endswith("0 violation(s), 12 warning(s)")
+    assert "mappings/articles/undated-golan-send-off.yaml:" in done.stdout
 
 
 def test_cli_build_failure_prints_located_errors(project: Settings):

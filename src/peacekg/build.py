@@ -1,4 +1,4 @@
-"""`peacekg build`: assemble the dataset, write a new release, and swap it in only on success.
+"""`peacekg build`: map, reason, check, validate, store; swap the new release in only on success.
 
 A failed build (bad mapping, crash, full disk) never touches the release being served: all
 writing happens in a fresh directory, and `current` is repointed by one atomic rename.
@@ -22,10 +22,13 @@ from pyoxigraph import Store
 
 from peacekg import __version__
 from peacekg.config import Settings
+from peacekg.consistency import check_consistency
 from peacekg.dataset import assemble
 from peacekg.dumps import write_dumps
 from peacekg.namespaces import Namespaces
+from peacekg.reasoning import materialise
 from peacekg.store import CURRENT, RELEASES
+from peacekg.validation import Report, ValidationFailedError, validate
 
 KEEP_RELEASES = 2
 
@@ -39,7 +42,9 @@ class BuildResult:
     release: Path
     quads: int
     graphs: int
+    inferred: int
     seconds: float
+    report: Report
 
 
 @contextmanager
@@ -90,16 +95,23 @@ def build(settings: Settings) -> BuildResult:
     started = time.perf_counter()
     build_dir = settings.output_dir
     with build_lock(build_dir):
+        ns = Namespaces(settings.base_iri)
         dataset = assemble(settings)
+        inferred = materialise(dataset.quads, ns)
+        check_consistency(dataset.quads)
+        quads = dataset.quads + inferred
+        report = validate(quads, settings.shapes_dir, ns)
+        if not report.conforms:
+            raise ValidationFailedError(report)
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         release = build_dir / RELEASES / stamp
         release.mkdir(parents=True)
         store = Store(str(release / "store"))
-        store.bulk_extend(dataset.quads)
+        store.bulk_extend(quads)
         store.flush()
         quad_count = len(store)
         graphs = sorted(g.value for g in store.named_graphs())
-        dumps = write_dumps(store, release / "dumps", Namespaces(settings.base_iri).prefixes())
+        dumps = write_dumps(store, release / "dumps", ns.prefixes())
         del store
         manifest = {
             "version": __version__,
@@ -113,4 +125,5 @@ def build(settings: Settings) -> BuildResult:
         (release / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         _swap(build_dir, release)
         _prune(build_dir, release)
-    return BuildResult(release, quad_count, len(graphs), time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return BuildResult(release, quad_count, len(graphs), len(inferred), seconds, report)

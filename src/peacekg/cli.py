@@ -8,16 +8,24 @@ from pathlib import Path
 
 from peacekg.build import BuildLockedError, build
 from peacekg.config import Settings
+from peacekg.consistency import InconsistencyError, ReasonerUnavailableError
 from peacekg.errors import BuildErrors, SourceError
 from peacekg.namespaces import Namespaces
 from peacekg.query import FORMATS, run, serialize, table
 from peacekg.store import NoGraphError, open_store, read_manifest
+from peacekg.validation import ValidationFailedError, validate
 
 
 def _build(args: argparse.Namespace, settings: Settings) -> int:
     result = build(settings)
     manifest = read_manifest(settings.output_dir)
-    print(f"built {result.quads} quads in {result.graphs} named graphs in {result.seconds:.1f}s")
+    for warning in result.report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(
+        f"built {result.quads} quads ({result.inferred} inferred) in {result.graphs} named graphs "
+        f"in {result.seconds:.1f}s; consistent (HermiT); SHACL: 0 violations, "
+        f"{len(result.report.warnings)} warnings"
+    )
     print(f"store: {result.release / 'store'}")
     print(f"dumps: {settings.output_dir / 'dumps'}")
     for name, info in manifest["dumps"].items():  # type: ignore[union-attr]
@@ -41,12 +49,21 @@ def _query(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _validate(args: argparse.Namespace, settings: Settings) -> int:
+    quads = list(open_store(settings.output_dir))
+    report = validate(quads, settings.shapes_dir, Namespaces(settings.base_iri))
+    print(report.text())
+    return 0 if report.conforms else 1
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="peacekg", description=__doc__)
     p.add_argument("--build-dir", type=Path, help="where builds go (default: ./build)")
     sub = p.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", help="mappings -> RDF -> Oxigraph store and dumps")
+    b = sub.add_parser("build", help="map, reason, check, validate, then store and dump")
     b.set_defaults(run=_build)
+    v = sub.add_parser("validate", help="SHACL + closed-vocabulary report on the built graph")
+    v.set_defaults(run=_validate)
     q = sub.add_parser("query", help="run a SPARQL query file (or - for stdin) on the built graph")
     q.add_argument("file")
     q.add_argument("--format", choices=["table", *FORMATS], default="table")
@@ -67,7 +84,24 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    except (SourceError, BuildLockedError, NoGraphError, ValueError) as exc:
+    except ValidationFailedError as exc:
+        print(exc.report.text(), file=sys.stderr)
+        print("build failed validation; the previous graph is untouched", file=sys.stderr)
+        return 1
+    except InconsistencyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        print(
+            "build failed the OWL consistency check; the previous graph is untouched",
+            file=sys.stderr,
+        )
+        return 1
+    except (
+        SourceError,
+        BuildLockedError,
+        NoGraphError,
+        ReasonerUnavailableError,
+        ValueError,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 

@@ -19,7 +19,7 @@ from peacekg.fields import Fields
 from peacekg.namespaces import OA, ORG, PROV, RDFS, SCHEMA, TIME, A, Namespaces, iri
 from peacekg.ontology import Ontology
 from peacekg.quotes import QuoteError, Span, locate
-from peacekg.registry import Entity, Registry
+from peacekg.registry import Entity, Registry, source_line
 from peacekg.seeds import Article
 from peacekg.terms import (
     count_literal,
@@ -108,13 +108,13 @@ class ArticleContext:
     """What compiling one article needs: its text, the registry, the ontology, the IRIs."""
 
     def __init__(
-        self, article: Article, registry: Registry, ontology: Ontology, ns: Namespaces, path: Path
+        self, article: Article, registry: Registry, ontology: Ontology, ns: Namespaces, root: Path
     ) -> None:
         self.article = article
         self.registry = registry
         self.ontology = ontology
         self.ns = ns
-        self.path = path
+        self.root = root
         self.graph = ns.graph(f"article/{article.id}")
         self.article_iri = ns.id(f"article/{article.id}")
         self.referenced: set[str] = set()
@@ -125,18 +125,23 @@ class ArticleContext:
         return entity
 
     def source_line(self, node: Located) -> Literal:
-        return Literal(f"{self.path.as_posix()}:{node.line}")
+        return source_line(node.path, node.line, self.root)
 
 
 # ---------------------------------------------------------------- evidence
 
 
 def _evidence(claim: Claim, annotation: NamedNode, span: Span, motivation: str) -> None:
-    """A Web Annotation whose target is the quote: TextQuoteSelector + TextPositionSelector."""
+    """A Web Annotation whose target is the quote: TextQuoteSelector + TextPositionSelector.
+
+    Its nodes hang off the claim's (or mention's) IRI after '#', so any node leads back to
+    the fact that made it.
+    """
     ctx = claim.ctx
-    target = iri(annotation.value + "-target")
-    quote_sel = iri(annotation.value + "-quote")
-    position_sel = iri(annotation.value + "-position")
+    owner = claim.node.value
+    target = iri(owner + "#target")
+    quote_sel = iri(owner + "#quote")
+    position_sel = iri(owner + "#position")
     add = claim.add
     add(A, iri(OA + "Annotation"), annotation)
     add(OA + "motivatedBy", iri(OA + motivation), annotation)
@@ -174,7 +179,7 @@ def _deployment(c: Claim) -> None:
     assert member and operation
     c.add(A, c.pk("Deployment"))
     c.add(ORG + "member", member.iri)
-    c.add(ORG + "organization", operation.iri)
+    c.add(c.pk("inOperation"), operation.iri)
     if role := c.code("role", "role", required=False):
         c.add(ORG + "role", role)
     if rank := c.code("rank", "rank", required=False):
@@ -277,9 +282,9 @@ def _hosting(c: Claim) -> None:
         raise c.f.error("missing field 'territories'")
     assert operation
     c.add(A, c.pk("HostingClaim"))
-    c.add(c.pk("operation"), operation.iri)
+    c.add(c.pk("hostedOperation"), operation.iri)
     for territory in territories:
-        c.add(c.pk("territory"), territory.iri)
+        c.add(c.pk("hostTerritory"), territory.iri)
     c.label = f"{operation.label} in {', '.join(t.label for t in territories)}"
 
 
@@ -375,8 +380,7 @@ def compile_mapping(
     article_id = top.text("article") or ""
     if article_id not in articles:
         raise top.error(f"unknown article {article_id!r}; known: {', '.join(sorted(articles))}")
-    shown = path.relative_to(root) if path.is_relative_to(root) else path
-    ctx = ArticleContext(articles[article_id], registry, ontology, ns, shown)
+    ctx = ArticleContext(articles[article_id], registry, ontology, ns, root)
     quads: list[Quad] = []
     seen: dict[str, int] = {}
     facts = top.listing("facts")

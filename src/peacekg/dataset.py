@@ -33,9 +33,9 @@ def assemble(settings: Settings) -> Dataset:
     ns = Namespaces(settings.base_iri)
     ontology = load_ontology(settings.ontology_dir, ns)
     articles = load_articles(settings.seeds_dir)
-    registry = load_registry(settings.mappings_dir, ns, ontology)
+    registry = load_registry(settings.mappings_dir, ns, ontology, settings.root)
     try:
-        metadata = metadata_quads(articles, registry, ns)
+        metadata = metadata_quads(articles, registry, ns, settings.root)
     except ValueError as exc:
         raise SourceError(settings.seeds_dir / "articles.yaml", None, str(exc)) from None
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pyoxigraph import Quad
 
 from peacekg.namespaces import DCTERMS, PROV, RDFS, SCHEMA, A, Namespaces, iri
-from peacekg.registry import Registry
+from peacekg.registry import Registry, source_line
 from peacekg.seeds import Article
 from peacekg.terms import date_literal, text_literal
 
@@ -15,7 +17,9 @@ QUOTE_RIGHTS = (
 )
 
 
-def metadata_quads(articles: dict[str, Article], registry: Registry, ns: Namespaces) -> list[Quad]:
+def metadata_quads(
+    articles: dict[str, Article], registry: Registry, ns: Namespaces, root: Path
+) -> list[Quad]:
     graph = ns.graph("metadata")
     quads: list[Quad] = []
     for article in articles.values():
@@ -25,6 +29,7 @@ def metadata_quads(articles: dict[str, Article], registry: Registry, ns: Namespa
             quads.append(Quad(node, iri(p), o, graph))  # type: ignore[arg-type]
 
         add(A.value, ns.pk("Article"))
+        add(ns.pk("mappingSource").value, source_line(article.metadata_path, article.line, root))
         add(SCHEMA + "headline", text_literal(article.title, article.language))
         add(RDFS + "label", text_literal(article.title, article.language))
         add(SCHEMA + "inLanguage", text_literal(article.language, None))

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import NamedNode, Quad
+from pyoxigraph import Literal, NamedNode, Quad
 
 from peacekg.errors import SourceError
 from peacekg.fields import Fields
@@ -88,15 +88,20 @@ def _class_iri(curie: str, ns: Namespaces, ontology: Ontology) -> NamedNode:
     )
 
 
-def load_registry(mappings_dir: Path, ns: Namespaces, ontology: Ontology) -> Registry:
+def source_line(path: Path, line: int, root: Path) -> Literal:
+    """`path:line` relative to the project root, for pk:mappingSource."""
+    shown = path.relative_to(root) if path.is_relative_to(root) else path
+    return Literal(f"{shown.as_posix()}:{line}")
+
+
+def load_registry(mappings_dir: Path, ns: Namespaces, ontology: Ontology, root: Path) -> Registry:
     path = mappings_dir / REGISTRY_FILE
-    top = load_yaml(path)
-    root = Fields(top, "registry")
+    doc = Fields(load_yaml(path), "registry")
     entries: list[tuple[str, Fields]] = []
     for section, (kind, _default) in SECTIONS.items():
-        for node in root.listing(section):
-            entries.append((kind, Fields(node, f"{kind} entry", root.node)))
-    root.finish()
+        for node in doc.listing(section):
+            entries.append((kind, Fields(node, f"{kind} entry", doc.node)))
+    doc.finish()
 
     entities: dict[str, Entity] = {}
     for kind, f in entries:
@@ -125,6 +130,7 @@ def load_registry(mappings_dir: Path, ns: Namespaces, ontology: Ontology) -> Reg
             quads.append(Quad(s, iri(p), o, graph))  # type: ignore[arg-type]
 
         add(A.value, cls)
+        add(ns.pk("mappingSource").value, source_line(f.node.path, f.node.line, root))
         add(RDFS + "label", text_literal(entity.label))
         add(SKOS + "prefLabel", text_literal(entity.label))
         if acronym := f.text("acronym", required=False):

@@ -42,6 +42,7 @@ class Article:
     """A registry reference (person/...), resolved when the dataset is assembled."""
     dateline: str | None
     line: int
+    metadata_path: Path
 
 
 def _date(fields: Fields, key: str) -> dt.date | None:
@@ -115,6 +116,7 @@ def _article(node: object, seeds_dir: Path, parent: Located) -> Article:
         author=_optional_text(f, "author"),
         dateline=_optional_text(f, "dateline"),
         line=f.node.line,
+        metadata_path=f.node.path,
     )
     for extra in ("reported_via", "photo_credit"):
         f.text(extra, required=False)

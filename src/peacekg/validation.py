@@ -1,0 +1,173 @@
+"""SHACL validation (pySHACL over shapes/) and the closed-vocabulary check, with a readable report.
+
+Each problem is reported with the focus node's label and the mapping file and line that made
+it (pk:mappingSource of the node, or of the claim or mention it hangs off), so a curator can
+go straight to the fix. Violations fail a build; warnings are printed and let it through.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import rdflib
+from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, serialize
+from pyshacl import validate as shacl_validate
+from rdflib.namespace import SH
+
+from peacekg.namespaces import OWL, RDF, RDFS, Namespaces
+
+SHAPES_FILE = "peacekg.shacl.ttl"
+BUILT_IN = frozenset({RDF + "type", RDF + "first", RDF + "rest", RDFS + "label", RDFS + "comment",
+                      RDFS + "subClassOf", RDFS + "subPropertyOf", RDFS + "domain", RDFS + "range",
+                      RDFS + "seeAlso", RDFS + "isDefinedBy", OWL + "versionIRI"})  # fmt: skip
+DECLARATIONS = ("Class", "ObjectProperty", "DatatypeProperty", "AnnotationProperty")
+
+
+@dataclass(frozen=True)
+class Problem:
+    severity: str  # "Violation" | "Warning" | "Info"
+    focus: str
+    label: str
+    path: str
+    message: str
+    value: str
+    source: str
+
+    def __str__(self) -> str:
+        where = self.source or "(no mapping source)"
+        path = f" {self.path}:" if self.path else ""
+        value = f" (value: {self.value})" if self.value else ""
+        return f"{where}: {self.severity}: {self.label}{path} {self.message}{value}"
+
+
+@dataclass(frozen=True)
+class Report:
+    problems: list[Problem]
+
+    @property
+    def violations(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "Violation"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity != "Violation"]
+
+    @property
+    def conforms(self) -> bool:
+        return not self.violations
+
+    def text(self) -> str:
+        lines = [str(p) for p in sorted(self.problems, key=lambda p: (p.severity, p.source))]
+        lines.append(f"{len(self.violations)} violation(s), {len(self.warnings)} warning(s)")
+        return "\n".join(lines)
+
+
+class ValidationFailedError(Exception):
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        super().__init__(report.text())
+
+
+class _Describer:
+    """Labels and mapping sources of nodes, looked up in the validated data."""
+
+    def __init__(self, store: Store, ns: Namespaces) -> None:
+        self.store = store
+        self.source = NamedNode(ns.pk("mappingSource").value)
+        self.label = NamedNode(RDFS + "label")
+
+    def _first(self, node: str, predicate: NamedNode) -> str:
+        for quad in self.store.quads_for_pattern(NamedNode(node), predicate, None):
+            return quad.object.value
+        return ""
+
+    def describe(self, node: str) -> tuple[str, str]:
+        if not node.startswith(("http://", "https://")):
+            return node, ""
+        owner = node.split("#", 1)[0]
+        label = self._first(node, self.label) or self._first(owner, self.label) or f"<{node}>"
+        source = self._first(node, self.source) or self._first(owner, self.source)
+        return label, source
+
+
+def _short(term: object, ns: Namespaces) -> str:
+    text = str(term)
+    for prefix, namespace in ns.prefixes().items():
+        if text.startswith(namespace):
+            return f"{prefix}:{text[len(namespace) :]}"
+    return text
+
+
+def _shacl(
+    quads: list[Quad], shapes: rdflib.Graph, ns: Namespaces, describer: _Describer
+) -> list[Problem]:
+    # pySHACL reads the data through rdflib's memory store: over oxrdflib the same validation
+    # took 12 s instead of 0.6 s here, because every lookup converts terms between libraries.
+    triples = serialize({q.triple for q in quads}, format=RdfFormat.N_TRIPLES)
+    data = rdflib.Graph().parse(data=triples, format="nt")
+    _conforms, results, _text = shacl_validate(
+        data, shacl_graph=shapes, inference="none", allow_warnings=True
+    )
+    problems = []
+    for result in results.subjects(rdflib.RDF.type, SH.ValidationResult):
+        focus = results.value(result, SH.focusNode)
+        path = results.value(result, SH.resultPath)
+        severity = results.value(result, SH.resultSeverity)
+        label, source = describer.describe(str(focus))
+        value = results.value(result, SH.value)
+        problems.append(
+            Problem(
+                severity=str(severity).rsplit("#", 1)[-1],
+                focus=str(focus),
+                label=label,
+                path=_short(path, ns) if isinstance(path, rdflib.URIRef) else "",
+                message=str(results.value(result, SH.resultMessage) or "violates a shape"),
+                value=_short(value, ns) if value is not None and value != focus else "",
+                source=source,
+            )
+        )
+    return problems
+
+
+def _closed_vocabulary(store: Store, ns: Namespaces, describer: _Describer) -> list[Problem]:
+    """Every class and property the data uses is declared by the ontology (ours or reused)."""
+    declared_types = " ".join(f"owl:{d}" for d in DECLARATIONS)
+    query = f"""PREFIX owl: <{OWL}> PREFIX rdf: <{RDF}>
+        SELECT ?term ?kind (SAMPLE(?s) AS ?example) WHERE {{
+          GRAPH ?g {{ {{ ?s ?term ?o BIND ("property" AS ?kind) }}
+                      UNION {{ ?s rdf:type ?term BIND ("class" AS ?kind) }} }}
+          FILTER (?g != <{ns.graph("ontology").value}>)
+          FILTER NOT EXISTS {{ GRAPH <{ns.graph("ontology").value}> {{
+            ?term a ?declaration VALUES ?declaration {{ {declared_types} }} }} }}
+        }} GROUP BY ?term ?kind"""
+    problems = []
+    for row in store.query(query):  # type: ignore[union-attr]
+        term = row["term"].value
+        if term in BUILT_IN:
+            continue
+        label, source = describer.describe(row["example"].value)
+        problems.append(
+            Problem(
+                "Violation",
+                row["example"].value,
+                label,
+                "",
+                f"uses the undeclared {row['kind'].value} <{term}> "
+                "(a typo? declare it in ontology/ or use a declared term)",
+                "",
+                source,
+            )
+        )
+    return problems
+
+
+def validate(quads: list[Quad], shapes_dir: Path, ns: Namespaces) -> Report:
+    """Validate all graphs (asserted, inferred and ontology) as one union."""
+    union = Store()
+    union.extend(Quad(q.subject, q.predicate, q.object, DefaultGraph()) for q in quads)
+    graphs = Store()
+    graphs.extend(quads)
+    shapes = rdflib.Graph().parse(shapes_dir / SHAPES_FILE, format="turtle")
+    describer = _Describer(union, ns)
+    return Report(_shacl(quads, shapes, ns, describer) + _closed_vocabulary(graphs, ns, describer))
