@@ -5,7 +5,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export PEACEKG_ROOT := $(CURDIR)
 
-.PHONY: serve build test lint clean
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+BUILD_INPUTS := $(shell find seeds mappings ontology shapes -type f 2>/dev/null)
+
+.PHONY: serve build test clean
 
 $(STAMP): pyproject.toml
 	@command -v java >/dev/null || { echo "installing a Java runtime for the HermiT reasoner (apt)"; apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; }
@@ -14,12 +18,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,dev]'
 	touch $(STAMP)
 
-build: $(STAMP)  ## compile mappings into the Oxigraph store and dumps under build/
+build: $(STAMP)  ## map, reason, check and validate into build/current (store) and build/dumps
 	$(BIN)/peacekg build
 
-serve: build  ## build, then show where the graph is (the SPARQL endpoint comes with issue #4)
-	@echo "graph store: build/current/store   dumps: build/dumps/"
-	@echo "try: $(BIN)/peacekg query queries/officers-in-more-than-one-mission.rq"
+build/current/manifest.json: $(STAMP) $(BUILD_INPUTS)
+	$(BIN)/peacekg build
+
+serve: build/current/manifest.json  ## build if inputs changed, then serve http://$(HOST):$(PORT)/sparql
+	$(BIN)/peacekg serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)  ## lint and the whole test suite
 	$(BIN)/ruff check src tests

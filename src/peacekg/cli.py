@@ -7,11 +7,12 @@ import sys
 from pathlib import Path
 
 from peacekg.build import BuildLockedError, build
-from peacekg.config import Settings
+from peacekg.config import ServerSettings, Settings
 from peacekg.consistency import InconsistencyError, ReasonerUnavailableError
 from peacekg.errors import BuildErrors, SourceError
 from peacekg.namespaces import Namespaces
 from peacekg.query import FORMATS, run, serialize, table
+from peacekg.serve import serve
 from peacekg.store import NoGraphError, open_store, read_manifest
 from peacekg.validation import ValidationFailedError, validate
 
@@ -56,6 +57,19 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report.conforms else 1
 
 
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    server = ServerSettings.from_env(
+        host=args.host,
+        port=args.port,
+        timeout=args.timeout,
+        workers=args.workers,
+        data_files=tuple(args.data) if args.data else None,
+        service_allowlist=tuple(args.allow_service) if args.allow_service else None,
+    )
+    serve(settings, server)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="peacekg", description=__doc__)
     p.add_argument("--build-dir", type=Path, help="where builds go (default: ./build)")
@@ -64,6 +78,27 @@ def parser() -> argparse.ArgumentParser:
     b.set_defaults(run=_build)
     v = sub.add_parser("validate", help="SHACL + closed-vocabulary report on the built graph")
     v.set_defaults(run=_validate)
+    s = sub.add_parser(
+        "serve", help="serve the SPARQL endpoint (default http://127.0.0.1:8000/sparql)"
+    )
+    s.add_argument(
+        "--data",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="serve these RDF files instead of the built graph (TriG/N-Quads keep graphs)",
+    )
+    s.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    s.add_argument("--port", type=int, help="port (default 8000)")
+    s.add_argument("--timeout", type=float, help="seconds before a query is stopped (default 30)")
+    s.add_argument("--workers", type=int, help="query worker processes (default 2)")
+    s.add_argument(
+        "--allow-service",
+        nargs="+",
+        metavar="URL",
+        help="SPARQL endpoints that SERVICE may call (default: none)",
+    )
+    s.set_defaults(run=_serve)
     q = sub.add_parser("query", help="run a SPARQL query file (or - for stdin) on the built graph")
     q.add_argument("file")
     q.add_argument("--format", choices=["table", *FORMATS], default="table")

@@ -66,3 +66,52 @@ class Settings:
         if not settings.base_iri.endswith("/"):
             raise ValueError(f"base IRI must end with '/': {settings.base_iri!r}")
         return settings
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """How the SPARQL endpoint serves: address, limits, and which remote services it may call."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    timeout: float = 30.0
+    """Seconds a query may run before its worker is killed (503)."""
+    workers: int = 2
+    """Query worker processes: queries running at once."""
+    threads: int = 8
+    row_limit: int = 10_000
+    """Rows (or triples) a response may hold; more are cut, and the response says so."""
+    max_body_bytes: int = 1_000_000
+    max_query_chars: int = 100_000
+    cache_seconds: int = 300
+    service_allowlist: tuple[str, ...] = ()
+    """Endpoint URLs SERVICE may call; empty turns federation off."""
+    data_files: tuple[Path, ...] = ()
+    """Serve these RDF files instead of the built graph."""
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> ServerSettings:
+        """Defaults, then PEACEKG_* environment variables, then explicit overrides."""
+        env = {
+            "host": os.environ.get("PEACEKG_HOST"),
+            "port": _number(int, "PEACEKG_PORT"),
+            "timeout": _number(float, "PEACEKG_TIMEOUT"),
+            "workers": _number(int, "PEACEKG_WORKERS"),
+            "row_limit": _number(int, "PEACEKG_ROW_LIMIT"),
+            "service_allowlist": tuple(
+                u for u in os.environ.get("PEACEKG_SERVICE_ALLOWLIST", "").split() if u
+            )
+            or None,
+        }
+        values = {k: v for k, v in {**env, **overrides}.items() if v is not None}
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _number(kind: type[int] | type[float], name: str) -> int | float | None:
+    value = os.environ.get(name)
+    if value is None:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not a number") from None

@@ -31,9 +31,20 @@ VANN = "http://purl.org/vocab/vann/"
 WD = "http://www.wikidata.org/entity/"
 
 REUSED = {
-    "rdf": RDF, "rdfs": RDFS, "owl": OWL, "xsd": XSD, "skos": SKOS, "dcterms": DCTERMS,
-    "org": ORG, "prov": PROV, "time": TIME, "schema": SCHEMA, "oa": OA, "vann": VANN, "wd": WD,
-}  # fmt: skip
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "owl": OWL,
+    "xsd": XSD,
+    "skos": SKOS,
+    "dcterms": DCTERMS,
+    "org": ORG,
+    "prov": PROV,
+    "time": TIME,
+    "schema": SCHEMA,
+    "oa": OA,
+    "vann": VANN,
+    "wd": WD,
+}
 
 
 def iri(value: str) -> NamedNode:

@@ -18,9 +18,22 @@ from rdflib.namespace import SH
 from peacekg.namespaces import OWL, RDF, RDFS, Namespaces
 
 SHAPES_FILE = "peacekg.shacl.ttl"
-BUILT_IN = frozenset({RDF + "type", RDF + "first", RDF + "rest", RDFS + "label", RDFS + "comment",
-                      RDFS + "subClassOf", RDFS + "subPropertyOf", RDFS + "domain", RDFS + "range",
-                      RDFS + "seeAlso", RDFS + "isDefinedBy", OWL + "versionIRI"})  # fmt: skip
+BUILT_IN = frozenset(
+    {
+        RDF + "type",
+        RDF + "first",
+        RDF + "rest",
+        RDFS + "label",
+        RDFS + "comment",
+        RDFS + "subClassOf",
+        RDFS + "subPropertyOf",
+        RDFS + "domain",
+        RDFS + "range",
+        RDFS + "seeAlso",
+        RDFS + "isDefinedBy",
+        OWL + "versionIRI",
+    }
+)
 DECLARATIONS = ("Class", "ObjectProperty", "DatatypeProperty", "AnnotationProperty")
 
 

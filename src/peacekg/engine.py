@@ -1,0 +1,244 @@
+"""Run SPARQL queries in worker processes, so that a timeout really stops the work.
+
+pyoxigraph cannot cancel a running query, so each query runs in a worker process holding the
+store open read-only; a worker that overruns the timeout is killed and replaced, and the
+request gets a clear 503. Workers also serialise the result with pyoxigraph's native writers,
+so only bytes cross the process boundary.
+
+The row cap is exact and stays native: results are first written as TSV (SELECT) or N-Triples
+(CONSTRUCT/DESCRIBE), where every row is one line, cut after `row_limit` lines, and re-read
+natively into the requested format.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+from pyoxigraph import (
+    DefaultGraph,
+    NamedNode,
+    Quad,
+    QueryBoolean,
+    QueryResultsFormat,
+    QuerySolutions,
+    RdfFormat,
+    Store,
+    parse,
+    parse_query_results,
+    serialize,
+)
+
+from peacekg.formats import BY_RENDERER_NAME, Kind
+
+log = logging.getLogger(__name__)
+SPAWN = multiprocessing.get_context("spawn")
+READY_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    query: str
+    results_format: str | None  # renderer names chosen by negotiation, None = not acceptable
+    graph_format: str | None
+    default_graphs: tuple[str, ...] | None = None  # None: the union of all graphs
+    named_graphs: tuple[str, ...] | None = None
+    row_limit: int = 10_000
+    base_iri: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # ok | syntax | not-acceptable | failed
+    body: bytes = b""
+    renderer: str = ""
+    rows: int = 0
+    truncated: bool = False
+    message: str = ""
+
+
+class QueryTimeoutError(Exception):
+    """The query ran past the timeout; its worker was killed."""
+
+
+class PoolBusyError(Exception):
+    """No worker became free within the timeout."""
+
+
+# ---------------------------------------------------------------- inside a worker
+
+
+def _cut(data: bytes, keep_lines: int) -> bytes:
+    """The first `keep_lines` lines of data."""
+    end = -1
+    for _ in range(keep_lines):
+        end = data.find(b"\n", end + 1)
+    return data[: end + 1]
+
+
+def execute(store: Store, job: QueryJob, prefixes: dict[str, str]) -> Outcome:
+    """Run one query and serialise it natively (runs in a worker, also usable in-process)."""
+    options: dict[str, object] = {"base_iri": job.base_iri}
+    if job.default_graphs is None and job.named_graphs is None:
+        options["use_default_graph_as_union"] = True
+    else:
+        options["default_graph"] = [NamedNode(g) for g in job.default_graphs or ()]
+        options["named_graphs"] = [NamedNode(g) for g in job.named_graphs or ()]
+    try:
+        result = store.query(job.query, **options)  # type: ignore[arg-type]
+    except SyntaxError as exc:
+        return Outcome("syntax", message=str(exc))
+    kind = Kind.GRAPH if not isinstance(result, QuerySolutions | QueryBoolean) else Kind.RESULTS
+    name = job.graph_format if kind is Kind.GRAPH else job.results_format
+    if name is None:
+        return Outcome("not-acceptable", message=kind.value)
+    renderer = BY_RENDERER_NAME[name]
+    if isinstance(result, QueryBoolean):
+        return Outcome("ok", result.serialize(format=renderer.native), name, rows=1)  # type: ignore[arg-type]
+    if isinstance(result, QuerySolutions):
+        lines = result.serialize(format=QueryResultsFormat.TSV)
+        rows = lines.count(b"\n") - 1
+        truncated = rows > job.row_limit
+        if truncated:
+            lines, rows = _cut(lines, job.row_limit + 1), job.row_limit
+        if renderer.native is QueryResultsFormat.TSV:
+            return Outcome("ok", lines, name, rows, truncated)
+        body = parse_query_results(lines, QueryResultsFormat.TSV).serialize(format=renderer.native)  # type: ignore[union-attr]
+        return Outcome("ok", body, name, rows, truncated)
+    lines = result.serialize(format=RdfFormat.N_TRIPLES)  # type: ignore[union-attr]
+    rows = lines.count(b"\n")
+    truncated = rows > job.row_limit
+    if truncated:
+        lines, rows = _cut(lines, job.row_limit), job.row_limit
+    if renderer.native is RdfFormat.N_TRIPLES:
+        return Outcome("ok", lines, name, rows, truncated)
+    triples = parse(lines, format=RdfFormat.N_TRIPLES)
+    if renderer.native in (RdfFormat.TRIG, RdfFormat.N_QUADS):
+        triples = (Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples)
+    fmt = renderer.native
+    assert isinstance(fmt, RdfFormat)
+    with_prefixes = fmt in (RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML)
+    body = serialize(triples, format=fmt, prefixes=prefixes if with_prefixes else None)  # type: ignore[arg-type]
+    return Outcome("ok", body or b"", name, rows, truncated)
+
+
+def worker_main(conn: Connection, store_path: str, prefixes: dict[str, str]) -> None:
+    """A worker's life: open the store read-only, then answer jobs until told to stop."""
+    store = Store.read_only(store_path)
+    conn.send("ready")
+    while True:
+        job = conn.recv()
+        if job is None:
+            return
+        try:
+            outcome = execute(store, job, prefixes)
+        except Exception as exc:  # an evaluation error (e.g. a failing SERVICE) is the query's
+            outcome = Outcome("failed", message=f"{type(exc).__name__}: {exc}")
+        conn.send(outcome)
+
+
+# ---------------------------------------------------------------- in the server
+
+
+class Worker:
+    def __init__(self, store_path: str, generation: int, prefixes: dict[str, str]) -> None:
+        self.conn, child = SPAWN.Pipe()
+        self.generation = generation
+        self.process = SPAWN.Process(
+            target=worker_main, args=(child, store_path, prefixes), daemon=True
+        )
+        self.process.start()
+        child.close()
+        if not self.conn.poll(READY_TIMEOUT) or self.conn.recv() != "ready":
+            self.kill()
+            raise RuntimeError(f"a query worker could not open the store at {store_path}")
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class QueryPool:
+    """N worker processes over the store that `store_path()` names; follows it when it moves."""
+
+    def __init__(
+        self,
+        store_path: Callable[[], str],
+        workers: int,
+        timeout: float,
+        prefixes: dict[str, str],
+    ) -> None:
+        self._store_path = store_path
+        self._timeout = timeout
+        self._prefixes = prefixes
+        self._size = workers
+        self._lock = threading.Lock()
+        self._idle: queue.Queue[Worker] = queue.Queue()
+        self.generation = 0
+        self.path = store_path()
+        self.replaced = 0
+        for _ in range(workers):
+            self._idle.put(Worker(self.path, self.generation, prefixes))
+
+    def _follow_store(self) -> None:
+        """After a rebuild, new jobs go to workers on the new store; old workers retire."""
+        path = self._store_path()
+        if path == self.path:
+            return
+        with self._lock:
+            if path != self.path:
+                log.info("store moved to %s; replacing query workers", path)
+                self.path, self.generation = path, self.generation + 1
+
+    def _replace(self, worker: Worker) -> None:
+        worker.kill()
+        self.replaced += 1
+        threading.Thread(target=self._spawn, daemon=True).start()
+
+    def _spawn(self) -> None:
+        try:
+            self._idle.put(Worker(self.path, self.generation, self._prefixes))
+        except RuntimeError:
+            log.exception("could not start a replacement query worker")
+
+    def run(self, job: QueryJob) -> Outcome:
+        self._follow_store()
+        deadline = time.monotonic() + self._timeout
+        while True:
+            try:
+                worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise PoolBusyError from None
+            if worker.generation == self.generation and worker.process.is_alive():
+                break
+            self._replace(worker)  # stale (store moved) or dead: swap it and take another
+        try:
+            worker.conn.send(job)
+            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                self._replace(worker)
+                raise QueryTimeoutError
+            outcome: Outcome = worker.conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            self._replace(worker)  # the worker died under the query (killed, crashed)
+            return Outcome("failed", message="the query worker stopped unexpectedly")
+        self._idle.put(worker)
+        return outcome
+
+    def close(self) -> None:
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                return
+            with contextlib.suppress(OSError):
+                worker.conn.send(None)
+            worker.kill()

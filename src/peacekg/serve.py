@@ -1,0 +1,43 @@
+"""`peacekg serve`: the endpoint on waitress, a production WSGI server, over the built graph or
+over RDF files given with --data."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+
+import waitress
+
+from peacekg.config import ServerSettings, Settings
+from peacekg.engine import QueryPool
+from peacekg.namespaces import Namespaces
+from peacekg.source import GraphSource, load_data_files
+from peacekg.store import current_release
+from peacekg.web import create_app
+
+log = logging.getLogger("peacekg")
+
+
+def serve(project: Settings, server: ServerSettings) -> None:
+    if server.data_files:
+        source = load_data_files(server.data_files)
+    else:
+        current_release(project.output_dir)  # fail now, clearly, if nothing is built
+        source = GraphSource(build_dir=project.output_dir)
+    prefixes = Namespaces(project.base_iri).prefixes()
+    pool = QueryPool(source.store_path, server.workers, server.timeout, prefixes)
+    app = create_app(server, source, pool, project)
+    print(f"serving {source.version()} on http://{server.host}:{server.port}/sparql", flush=True)
+    try:
+        waitress.serve(
+            app,
+            host=server.host,
+            port=server.port,
+            threads=server.threads,
+            ident="peacekg",
+            clear_untrusted_proxy_headers=True,
+        )
+    finally:
+        pool.close()
+        if source.data_store is not None:
+            shutil.rmtree(source.data_store, ignore_errors=True)

@@ -1,0 +1,35 @@
+"""The web application: `create_app` wires one blueprint per concern around a query pool."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from peacekg.config import ServerSettings, Settings
+from peacekg.engine import QueryPool
+from peacekg.namespaces import Namespaces
+from peacekg.source import GraphSource
+from peacekg.web import health, http, protocol
+
+
+def create_app(
+    settings: ServerSettings,
+    source: GraphSource,
+    pool: QueryPool | None = None,
+    project: Settings | None = None,
+) -> Flask:
+    """The endpoint app over `source`; starts its own query workers unless given a pool."""
+    app = Flask(__name__)
+    project = project or Settings.from_env()
+    ns = Namespaces(project.base_iri)
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        PEACEKG_SERVER=settings,
+        PEACEKG_SOURCE=source,
+        PEACEKG_POOL=pool
+        or QueryPool(source.store_path, settings.workers, settings.timeout, ns.prefixes()),
+        PEACEKG_NAMESPACES=ns,
+    )
+    http.install(app)
+    app.register_blueprint(health.blueprint)
+    app.register_blueprint(protocol.blueprint)
+    return app

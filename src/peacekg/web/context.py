@@ -1,0 +1,26 @@
+"""Typed access to what `create_app` put in the app config, for the blueprints."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from peacekg.config import ServerSettings
+from peacekg.engine import QueryPool
+from peacekg.namespaces import Namespaces
+from peacekg.source import GraphSource
+
+
+def server() -> ServerSettings:
+    return current_app.config["PEACEKG_SERVER"]
+
+
+def source() -> GraphSource:
+    return current_app.config["PEACEKG_SOURCE"]
+
+
+def pool() -> QueryPool:
+    return current_app.config["PEACEKG_POOL"]
+
+
+def namespaces() -> Namespaces:
+    return current_app.config["PEACEKG_NAMESPACES"]

@@ -1,0 +1,61 @@
+"""HTTP concerns shared by every route: CORS, gzip, and plain-text errors without internals."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+GZIP_MIN_BYTES = 1024
+EXPOSED = "ETag, X-Result-Rows, X-Result-Limit, X-Result-Truncated"
+
+
+def plain(status: int, message: str, **headers: str) -> Response:
+    """A plain-text response: what went wrong, in words, and nothing about our internals."""
+    text = message if message.endswith("\n") else message + "\n"
+    return Response(text, status=status, mimetype="text/plain", headers=headers)
+
+
+def _cors(response: Response) -> Response:
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = EXPOSED
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept, If-None-Match"
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+def _gzip(response: Response) -> Response:
+    response.vary.add("Accept-Encoding")
+    if (
+        "gzip" not in request.headers.get("Accept-Encoding", "").lower()
+        or response.direct_passthrough
+        or response.status_code < 200
+        or response.status_code >= 300
+        or "Content-Encoding" in response.headers
+    ):
+        return response
+    body = response.get_data()
+    if len(body) < GZIP_MIN_BYTES:
+        return response
+    response.set_data(gzip.compress(body, compresslevel=5))
+    response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
+def install(app: Flask) -> None:
+    app.after_request(_cors)
+    app.after_request(_gzip)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        return plain(exc.code or 500, f"{exc.code} {exc.name}: {exc.description}")
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        log.exception("unexpected error serving %s %s", request.method, request.path)
+        return plain(500, "500 Internal Server Error: the error was logged on the server")
