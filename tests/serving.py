@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,3 +66,20 @@ def running_server(*args: str, env: dict[str, str] | None = None) -> Iterator[st
             process.wait(10)
         if process.stderr:
             process.stderr.close()
+
+
+def request(
+    base: str,
+    method: str,
+    path: str,
+    body: bytes | str | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 30,
+):
+    host = urllib.parse.urlsplit(base)
+    conn = http.client.HTTPConnection(host.hostname, host.port, timeout=timeout)
+    conn.request(method, path, body=body, headers=headers or {})
+    response = conn.getresponse()
+    data = response.read()
+    conn.close()
+    return response, data

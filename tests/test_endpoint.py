@@ -4,7 +4,6 @@ timeouts that really stop the work."""
 from __future__ import annotations
 
 import gzip
-import http.client
 import json
 import time
 import urllib.parse
@@ -12,27 +11,10 @@ import urllib.parse
 import pytest
 import rdflib
 
-from serving import running_server
+from serving import request, running_server
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 OFFICERS = "SELECT ?p WHERE { ?p a <https://w3id.org/peacekg/ontology#Officer> }"
-
-
-def request(
-    base: str,
-    method: str,
-    path: str,
-    body: bytes | str | None = None,
-    headers: dict[str, str] | None = None,
-    timeout: float = 30,
-):
-    host = urllib.parse.urlsplit(base)
-    conn = http.client.HTTPConnection(host.hostname, host.port, timeout=timeout)
-    conn.request(method, path, body=body, headers=headers or {})
-    response = conn.getresponse()
-    data = response.read()
-    conn.close()
-    return response, data
 
 
 def get(base: str, query: str, **params: str):

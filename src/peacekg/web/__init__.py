@@ -8,7 +8,7 @@ from peacekg.config import ServerSettings, Settings
 from peacekg.engine import QueryPool
 from peacekg.namespaces import Namespaces
 from peacekg.source import GraphSource
-from peacekg.web import health, http, protocol
+from peacekg.web import health, http, ontology_docs, pages, protocol, resources, void
 
 
 def create_app(
@@ -28,8 +28,9 @@ def create_app(
         PEACEKG_POOL=pool
         or QueryPool(source.store_path, settings.workers, settings.timeout, ns.prefixes()),
         PEACEKG_NAMESPACES=ns,
+        PEACEKG_PROJECT=project,
     )
     http.install(app)
-    app.register_blueprint(health.blueprint)
-    app.register_blueprint(protocol.blueprint)
+    for blueprint in (health, protocol, pages, resources, void, ontology_docs):
+        app.register_blueprint(blueprint.blueprint)
     return app
