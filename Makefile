@@ -9,7 +9,17 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 BUILD_INPUTS := $(shell find seeds mappings ontology shapes -type f 2>/dev/null)
 
-.PHONY: serve build test clean
+# The query UI's editor: YASGUI from the npm registry, pinned and checked by SHA-256, unpacked
+# into a git-ignored static folder once (the stamp names the version); never fetched at run time.
+YASGUI_VERSION := 4.6.2
+YASGUI_SHA256  := 6520cdd256a4003e8d45865e0d631b6456b88a0e6b65f4f3e56d78a25d74c9a7
+YASGUI_DIR     := src/peacekg/web/static/vendor/yasgui
+YASGUI         := $(YASGUI_DIR)/.version-$(YASGUI_VERSION)
+YASGUI_TMP     := $(YASGUI_DIR).download
+# The browser tests drive Debian's Chromium (Playwright's own browser builds are not used).
+CHROMIUM       := /usr/bin/chromium
+
+.PHONY: serve build test clean yasgui chromium
 
 $(STAMP): pyproject.toml
 	@command -v java >/dev/null || { echo "installing a Java runtime for the HermiT reasoner (apt)"; apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; }
@@ -24,13 +34,31 @@ build: $(STAMP)  ## map, reason, check and validate into build/current (store) a
 build/current/manifest.json: $(STAMP) $(BUILD_INPUTS)
 	$(BIN)/peacekg build
 
-serve: build/current/manifest.json  ## build if inputs changed, then serve http://$(HOST):$(PORT)/sparql
+yasgui: $(YASGUI)  ## fetch the pinned YASGUI into $(YASGUI_DIR) (once)
+
+$(YASGUI):
+	@command -v npm >/dev/null || { echo "installing npm to fetch YASGUI (apt)"; apt-get update -qq && apt-get install -y -qq npm >/dev/null; }
+	rm -rf $(YASGUI_TMP) && mkdir -p $(YASGUI_TMP)/out
+	cd $(YASGUI_TMP) && npm pack --silent --ignore-scripts --no-update-notifier @zazuko/yasgui@$(YASGUI_VERSION) >/dev/null
+	echo "$(YASGUI_SHA256)  $(YASGUI_TMP)/zazuko-yasgui-$(YASGUI_VERSION).tgz" | sha256sum --check --quiet
+	tar -xzf $(YASGUI_TMP)/zazuko-yasgui-$(YASGUI_VERSION).tgz -C $(YASGUI_TMP) package/package.json package/build/yasgui.min.js package/build/yasgui.min.css
+	mv $(YASGUI_TMP)/package/package.json $(YASGUI_TMP)/package/build/yasgui.min.js $(YASGUI_TMP)/package/build/yasgui.min.css $(YASGUI_TMP)/out/
+	rm -rf $(YASGUI_DIR) && mv $(YASGUI_TMP)/out $(YASGUI_DIR) && rm -rf $(YASGUI_TMP)
+	touch $@
+
+chromium: $(CHROMIUM)  ## install Debian's Chromium for the browser tests (apt), if missing
+
+$(CHROMIUM):
+	@echo "installing Chromium for the browser tests (apt)"
+	apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+
+serve: build/current/manifest.json $(YASGUI)  ## build if inputs changed, then serve http://$(HOST):$(PORT)/sparql
 	$(BIN)/peacekg serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)  ## lint and the whole test suite
+test: $(STAMP) $(YASGUI) $(CHROMIUM)  ## lint and the whole test suite
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/pytest -q
 
 clean:
-	rm -rf build $(VENV)
+	rm -rf build $(VENV) $(YASGUI_DIR)

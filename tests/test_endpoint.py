@@ -153,6 +153,34 @@ def test_errors_are_plain_4xx_with_the_parser_position(endpoint):
     assert b"Traceback" not in body and b"/peacekg/" not in body
 
 
+def test_bodies_must_be_utf8(endpoint):
+    query = "ASK { ?s ?p 'é' }"
+    response, body = request(
+        endpoint,
+        "POST",
+        "/sparql",
+        body=query.encode("latin-1"),
+        headers={"Content-Type": "application/sparql-query; charset=ISO-8859-1"},
+    )
+    assert response.status == 415 and b"UTF-8" in body
+    response, body = request(
+        endpoint,
+        "POST",
+        "/sparql",
+        body=query.encode("latin-1"),
+        headers={"Content-Type": "application/sparql-query"},
+    )
+    assert response.status == 400 and b"not UTF-8" in body
+    response, _ = request(
+        endpoint,
+        "POST",
+        "/sparql",
+        body=query.encode("utf-8"),
+        headers={"Content-Type": "application/sparql-query; charset=UTF-8"},
+    )
+    assert response.status == 200
+
+
 def test_content_negotiation_with_q_values_and_wildcards(endpoint):
     response, _ = get(endpoint, OFFICERS, Accept="text/csv;q=0.5, application/sparql-results+xml")
     assert response.getheader("Content-Type").startswith("application/sparql-results+xml")

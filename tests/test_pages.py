@@ -194,7 +194,7 @@ def test_home_page_counts_and_timeline(site, built):
     expected_marks = sum(max(1, int(r["n"].value)) for r in figures)
     assert text.count("<circle ") == expected_marks
     assert "source: Kazakh military personnel were escorted to the Golan Heights in Almaty" in text
-    assert "queries/officers-in-more-than-one-mission.rq" in text
+    assert "/queries/officers-in-more-than-one-mission.rq" in text
 
 
 def test_article_page_highlights_every_quote(site):

@@ -9,6 +9,7 @@ from pathlib import Path
 from peacekg.build import BuildLockedError, build
 from peacekg.config import ServerSettings, Settings
 from peacekg.consistency import InconsistencyError, ReasonerUnavailableError
+from peacekg.diagram import GraphvizMissingError, diagram_svg
 from peacekg.errors import BuildErrors, SourceError
 from peacekg.namespaces import Namespaces
 from peacekg.query import FORMATS, run, serialize, table
@@ -24,7 +25,8 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     print(
         f"built {result.quads} quads ({result.inferred} inferred) in {result.graphs} named graphs "
-        f"in {result.seconds:.1f}s; consistent (HermiT); SHACL: 0 violations, "
+        f"in {result.seconds:.1f}s; {result.checked} article(s) checked, the rest unchanged; "
+        "consistent (HermiT); SHACL: 0 violations, "
         f"{len(result.report.warnings)} warnings"
     )
     print(f"store: {result.release / 'store'}")
@@ -70,6 +72,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _diagram(args: argparse.Namespace, settings: Settings) -> int:
+    args.output.write_bytes(diagram_svg(settings.ontology_dir))
+    print(f"wrote {args.output}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="peacekg", description=__doc__)
     p.add_argument("--build-dir", type=Path, help="where builds go (default: ./build)")
@@ -99,6 +107,11 @@ def parser() -> argparse.ArgumentParser:
         help="SPARQL endpoints that SERVICE may call (default: none)",
     )
     s.set_defaults(run=_serve)
+    d = sub.add_parser(
+        "diagram", help="draw the data model (SVG) from the ontology; needs graphviz"
+    )
+    d.add_argument("-o", "--output", type=Path, default=Path("docs/data-model.svg"))
+    d.set_defaults(run=_diagram)
     q = sub.add_parser("query", help="run a SPARQL query file (or - for stdin) on the built graph")
     q.add_argument("file")
     q.add_argument("--format", choices=["table", *FORMATS], default="table")
@@ -135,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         BuildLockedError,
         NoGraphError,
         ReasonerUnavailableError,
+        GraphvizMissingError,
         ValueError,
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -37,6 +37,7 @@ from pyoxigraph import (
 )
 
 from peacekg.formats import BY_RENDERER_NAME, Kind
+from peacekg.sparqltext import outer_clauses, reorder_tsv, star_order
 
 log = logging.getLogger(__name__)
 SPAWN = multiprocessing.get_context("spawn")
@@ -86,8 +87,10 @@ def _cut(data: bytes, keep_lines: int) -> bytes:
 def execute(store: Store, job: QueryJob, prefixes: dict[str, str]) -> Outcome:
     """Run one query and serialise it natively (runs in a worker, also usable in-process)."""
     options: dict[str, object] = {"base_iri": job.base_iri}
+    has_from, star = outer_clauses(job.query)
     if job.default_graphs is None and job.named_graphs is None:
-        options["use_default_graph_as_union"] = True
+        if not has_from:  # the union would override the query's own FROM / FROM NAMED
+            options["use_default_graph_as_union"] = True
     else:
         options["default_graph"] = [NamedNode(g) for g in job.default_graphs or ()]
         options["named_graphs"] = [NamedNode(g) for g in job.named_graphs or ()]
@@ -104,6 +107,9 @@ def execute(store: Store, job: QueryJob, prefixes: dict[str, str]) -> Outcome:
         return Outcome("ok", result.serialize(format=renderer.native), name, rows=1)  # type: ignore[arg-type]
     if isinstance(result, QuerySolutions):
         lines = result.serialize(format=QueryResultsFormat.TSV)
+        names = [v.value for v in result.variables]
+        if star is not None and (order := star_order(job.query, star, names)) != names:
+            lines = reorder_tsv(lines, order, names)
         rows = lines.count(b"\n") - 1
         truncated = rows > job.row_limit
         if truncated:

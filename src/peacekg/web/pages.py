@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import markdown
@@ -14,22 +13,16 @@ from pyoxigraph import NamedNode
 from peacekg.store import current_release
 from peacekg.web import context, timeline
 from peacekg.web.linked import prefixed, select
+from peacekg.web.query_ui import examples
 from peacekg.web.void import PREFIXES, dataset_quads, rdf_response
 
 blueprint = Blueprint("pages", __name__)
-HEADER = re.compile(r"^# title: (?P<title>.+)\n# description: (?P<description>.+)\n")
-DOCS = {"data-model": "The data model", "mappings": "Writing mappings",
-        "reasoning": "Reasoning and validation", "wikidata": "Wikidata links"}  # fmt: skip
-
-
-def examples() -> list[dict[str, str]]:
-    """The example queries in queries/, with the title and description of their header."""
-    found = []
-    for path in sorted(current_app.config["PEACEKG_PROJECT"].queries_dir.glob("*.rq")):
-        match = HEADER.match(path.read_text(encoding="utf-8"))
-        if match:
-            found.append({"name": path.stem, **match.groupdict()})
-    return found
+DOCS = {
+    "data-model": "The data model",
+    "mappings": "Writing mappings",
+    "reasoning": "Reasoning and validation",
+    "wikidata": "Wikidata links",
+}
 
 
 @blueprint.get("/")
@@ -45,9 +38,14 @@ def home() -> ResponseReturnValue:
         }""")
     )[0]
     stats = context.source().statistics()
-    return render_template("home.html", counts=counts, triples=stats["triples"],
-                           graphs=len(stats["graphs"]), timeline=timeline.build(),
-                           examples=examples())  # fmt: skip
+    return render_template(
+        "home.html",
+        counts=counts,
+        triples=stats["triples"],
+        graphs=len(stats["graphs"]),
+        timeline=timeline.build(),
+        examples=examples(current_app.config["PEACEKG_PROJECT"].queries_dir),
+    )
 
 
 @blueprint.get("/dumps")
@@ -68,6 +66,13 @@ def dump_file(name: str) -> ResponseReturnValue:
         abort(404, description=f"no dump named {name}")
     directory = current_release(source.build_dir) / "dumps"
     return send_from_directory(directory, name, as_attachment=False, max_age=300)
+
+
+@blueprint.get("/docs/data-model.svg")
+def data_model_picture() -> ResponseReturnValue:
+    """The picture `peacekg diagram` drew from the ontology (docs/data-model.svg)."""
+    docs_dir = current_app.config["PEACEKG_PROJECT"].root / "docs"
+    return send_from_directory(docs_dir, "data-model.svg", mimetype="image/svg+xml", max_age=300)
 
 
 @blueprint.get("/docs")

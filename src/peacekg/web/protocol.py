@@ -39,7 +39,7 @@ class ProtocolRequest:
     query: str | None
     default_graphs: tuple[str, ...]
     named_graphs: tuple[str, ...]
-    format: str | None
+    formats: tuple[str, ...]
 
 
 def _utf8(data: bytes, what: str) -> str:
@@ -65,6 +65,11 @@ def _parse() -> ProtocolRequest:
         params = url
     else:
         mimetype = request.mimetype
+        charset = request.mimetype_params.get("charset", "utf-8").lower()
+        if charset not in ("utf-8", "utf8", "us-ascii"):
+            raise ProtocolError(
+                415, f"415 Unsupported Media Type: charset {charset}; send the body as UTF-8"
+            )
         body = request.get_data(cache=False)
         if mimetype == FORM:
             params = MultiDict(parse_qsl(_utf8(body, "request body"), keep_blank_values=True))
@@ -101,15 +106,21 @@ def _parse() -> ProtocolRequest:
         query,
         tuple(params.getlist("default-graph-uri")),
         tuple(params.getlist("named-graph-uri")),
-        params.get("format"),
+        tuple(params.getlist("format")),
     )
 
 
-def _renderers(wanted: str | None) -> tuple[str | None, str | None]:
-    """The negotiated renderer for results and for graphs (a `format` parameter wins)."""
+def _renderers(wanted: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """The renderer for results and for graphs: the first `format` value we know wins (clients
+    such as SPARQLWrapper send several, e.g. format=rdf+xml&format=application/rdf+xml); when
+    no value names a format we have, the Accept header decides."""
+    known = [w for w in wanted if any(by_name(w, k) for k in Kind)]
     chosen = []
     for kind in (Kind.RESULTS, Kind.GRAPH):
-        renderer = by_name(wanted, kind) if wanted else negotiate(request.accept_mimetypes, kind)
+        if known:
+            renderer = next((r for w in known if (r := by_name(w, kind))), None)
+        else:
+            renderer = negotiate(request.accept_mimetypes, kind)
         chosen.append(renderer.name if renderer else None)
     return chosen[0], chosen[1]
 
@@ -121,7 +132,7 @@ def _etag(version: str, job: QueryJob) -> str:
 def _answer(operation: ProtocolRequest) -> Response:
     server = context.server()
     assert operation.query is not None
-    results, graph = _renderers(operation.format)
+    results, graph = _renderers(operation.formats)
     if results is None and graph is None:
         return plain(
             406,
@@ -137,6 +148,7 @@ def _answer(operation: ProtocolRequest) -> Response:
         default_graphs=operation.default_graphs if explicit else None,
         named_graphs=operation.named_graphs if explicit else None,
         row_limit=server.row_limit,
+        base_iri=request.base_url,  # the service-defined base IRI: the endpoint itself
     )
     etag = _etag(context.source().version(), job)
     if etag in request.if_none_match:
@@ -180,7 +192,7 @@ def sparql() -> ResponseReturnValue:
         if operation.query is None:
             if request.method == "POST":
                 return plain(400, "400 Bad Request: no 'query' parameter")
-            return description.service_description(operation.format)
+            return description.service_description(operation.formats)
         return _answer(operation)
     except ProtocolError as exc:
         return plain(exc.status, exc.message)

@@ -12,8 +12,14 @@ from peacekg.web.linked import construct, href, iri_for, prefixed, select
 
 blueprint = Blueprint("resources", __name__)
 
-EXTENSIONS = {"ttl": "turtle", "jsonld": "jsonld", "nt": "ntriples", "rdf": "rdfxml",
-              "trig": "trig", "nq": "nquads"}  # fmt: skip
+EXTENSIONS = {
+    "ttl": "turtle",
+    "jsonld": "jsonld",
+    "nt": "ntriples",
+    "rdf": "rdfxml",
+    "trig": "trig",
+    "nq": "nquads",
+}
 OWNED = (
     "(pk:evidence|oa:hasTarget|oa:hasSelector|org:memberDuring|pk:period"
     "|time:hasBeginning|time:hasEnd)+"

@@ -15,8 +15,12 @@ VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"
 SPDX = "http://spdx.org/rdf/terms#"
 CC0 = "https://creativecommons.org/publicdomain/zero/1.0/"
-DUMP_TYPES = {".trig": "application/trig", ".ttl": "text/turtle",
-              ".nq.gz": "application/n-quads", ".nt.gz": "application/n-triples"}  # fmt: skip
+DUMP_TYPES = {
+    ".trig": "application/trig",
+    ".ttl": "text/turtle",
+    ".nq.gz": "application/n-quads",
+    ".nt.gz": "application/n-triples",
+}
 PREFIXES = {"void": VOID, "dcat": DCAT, "dcterms": DCTERMS, "spdx": SPDX, "xsd": XSD}
 
 blueprint = Blueprint("void", __name__)

@@ -1,0 +1,72 @@
+"""Just enough lexical analysis of SPARQL text for what the engine cannot tell us.
+
+pyoxigraph exposes no parsed query, but the endpoint needs two facts about one: whether it has
+its own dataset clause (FROM / FROM NAMED at the top level, which the union default graph
+would otherwise override), and the order of the variables of an outer `SELECT *` (Oxigraph
+sorts them; the W3C result tests and most engines keep the order of first appearance).
+Comments, strings and IRIs are skipped, so keywords inside them do not count.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Comments, strings and IRIs (skipped), braces (nesting), and the keywords we look for.
+_SKIP = "|".join(
+    (
+        r"#[^\n]*",  # a comment
+        r"'''(?:[^'\\]|\\.|'(?!''))*'''",  # long strings
+        r'"""(?:[^"\\]|\\.|"(?!""))*"""',
+        r"'(?:[^'\\\n]|\\.)*'",  # short strings
+        r'"(?:[^"\\\n]|\\.)*"',
+        r"<[^<>\"{}|^`\\\s]*>",  # an IRI
+    )
+)
+_TOKENS = re.compile(
+    rf"(?P<skip>{_SKIP})|(?P<open>\{{)|(?P<close>\}})"
+    r"|(?<![\w?$:])(?P<keyword>FROM|SELECT)(?![\w:-])",
+    re.IGNORECASE,
+)
+_STAR = re.compile(r"\s*(?:(?:DISTINCT|REDUCED)\s+)?\*", re.IGNORECASE)
+
+
+def outer_clauses(query: str) -> tuple[bool, int | None]:
+    """Whether the query has a dataset clause (FROM at the top level), and where the text after
+    an outer `SELECT *` starts (None if the outer projection is explicit)."""
+    depth, has_from, star = 0, False, None
+    first_select = True
+    for m in _TOKENS.finditer(query):
+        if m.group("open"):
+            depth += 1
+        elif m.group("close"):
+            depth -= 1
+        elif m.group("keyword") and depth == 0:
+            word = m.group("keyword").upper()
+            if word == "FROM":
+                has_from = True
+            elif first_select:
+                first_select = False
+                if match := _STAR.match(query, m.end()):
+                    star = match.end()
+    return has_from, star
+
+
+def star_order(query: str, start: int, names: list[str]) -> list[str]:
+    """`SELECT *` variables in order of first appearance (what the W3C tests and most engines
+    give; SPARQL leaves it open, and Oxigraph sorts them)."""
+    text = query[start:]
+
+    def first(name: str) -> int:
+        found = re.search(rf"[?$]{re.escape(name)}(?![\w\u00B7\u0300-\u036F\u203F-\u2040])", text)
+        return found.start() if found else len(text)
+
+    return sorted(names, key=first)
+
+
+def reorder_tsv(lines: bytes, order: list[str], names: list[str]) -> bytes:
+    index = [names.index(n) for n in order]
+    rows = lines.split(b"\n")
+    return b"\n".join(
+        b"\t".join(cells[i] for i in index) if (cells := row.split(b"\t")) != [b""] else row
+        for row in rows
+    )

@@ -1,0 +1,138 @@
+"""`/query`: the query UI, YASGUI over this server's own `/sparql`, with the example queries of
+`queries/*.rq` one click away; `/queries/<name>.rq`: each example as raw, citable SPARQL.
+
+YASGUI is not committed: `make yasgui` (a step of `make serve` and `make test`) fetches a pinned
+release from the npm registry into `static/vendor/yasgui/`. The page never loads anything from
+another host; without those files it says how to get them and offers a plain query form.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
+from flask.typing import ResponseReturnValue
+
+from peacekg.config import Settings
+from peacekg.web import context
+
+blueprint = Blueprint("query_ui", __name__)
+
+QUERIES_DIR = "PEACEKG_QUERIES_DIR"
+"""App config key: the folder of example queries (`Settings.queries_dir`)."""
+VENDOR = "vendor/yasgui"
+"""Where `make yasgui` puts YASGUI, under the app's static folder."""
+VENDOR_FILES = ("yasgui.min.js", "yasgui.min.css")
+NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+HEADER = re.compile(r"#\s*(title|description):\s*(.*\S)\s*$")
+SPARQL_QUERY = "application/sparql-query"
+
+
+@dataclass(frozen=True)
+class Example:
+    """One example query: its file name (without .rq), the title and description of its header."""
+
+    name: str
+    title: str
+    description: str
+    text: str
+
+
+@blueprint.record_once
+def _setup(state: BlueprintSetupState) -> None:
+    """Remember where the example queries are: those of the `project` passed to
+    register_blueprint, else of create_app's PEACEKG_PROJECT, else of the environment's."""
+    project = state.options.get("project") or state.app.config.get("PEACEKG_PROJECT")
+    if not isinstance(project, Settings):
+        project = Settings.from_env()
+    state.app.config[QUERIES_DIR] = project.queries_dir
+
+
+def read_example(path: Path) -> Example:
+    """An example from its file: `# title:` and `# description:` among its leading comments."""
+    text = path.read_text(encoding="utf-8")
+    header: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        if match := HEADER.match(line):
+            header.setdefault(match[1], match[2])
+    return Example(path.stem, header.get("title", path.stem), header.get("description", ""), text)
+
+
+def examples(folder: Path) -> list[Example]:
+    """Every well-named `*.rq` in `folder`, by file name; read on each request, so edits show."""
+    paths = sorted(folder.glob("*.rq")) if folder.is_dir() else []
+    return [read_example(p) for p in paths if NAME.fullmatch(p.stem)]
+
+
+def _queries_dir() -> Path:
+    return Path(current_app.config[QUERIES_DIR])
+
+
+def yasgui_installed() -> bool:
+    static = Path(current_app.static_folder or "")
+    return all((static / VENDOR / name).is_file() for name in VENDOR_FILES)
+
+
+def default_query(prefixes: dict[str, str]) -> str:
+    """What a new editor tab starts with: every predefined prefix, and a small query using two."""
+    width = max(len(p) for p in prefixes) + 1
+    lines = [f"PREFIX {p + ':':<{width}} <{iri}>" for p, iri in prefixes.items()]
+    return "\n".join(
+        [
+            *lines,
+            "",
+            "SELECT ?officer ?name WHERE {",
+            "  ?officer a pk:Officer ;",
+            "           rdfs:label ?name .",
+            "}",
+            "ORDER BY ?name",
+            "LIMIT 100",
+        ]
+    )
+
+
+@blueprint.get("/query")
+def query_page() -> ResponseReturnValue:
+    prefixes = context.namespaces().prefixes()
+    found = examples(_queries_dir())
+    config = {
+        "endpoint": url_for("sparql.sparql").rstrip("/"),
+        "page": url_for("query_ui.query_page"),
+        "prefixes": prefixes,
+        "defaultQuery": default_query(prefixes),
+        "examples": [{"name": e.name, "title": e.title, "query": e.text} for e in found],
+    }
+    return render_template(
+        "query.html",
+        examples=found,
+        prefixes=prefixes,
+        config=config,
+        yasgui=yasgui_installed(),
+        initial_query=request.args.get("query") or config["defaultQuery"],
+    )
+
+
+@blueprint.get("/queries/<name>.rq")
+def raw_query(name: str) -> ResponseReturnValue:
+    """The example as its file holds it: text/plain (readable in a browser) unless the client
+    asks for application/sparql-query."""
+    path = _queries_dir() / f"{name}.rq"
+    if not NAME.fullmatch(name) or not path.is_file():
+        abort(404, description=f"no example query named {name}.rq")
+    mimetype = request.accept_mimetypes.best_match(
+        ["text/plain", SPARQL_QUERY], default="text/plain"
+    )
+    body = path.read_bytes()
+    response = Response(body, content_type=f"{mimetype}; charset=utf-8")
+    response.headers["Content-Disposition"] = f'inline; filename="{name}.rq"'
+    response.vary.add("Accept")
+    response.cache_control.public = True
+    response.cache_control.max_age = context.server().cache_seconds
+    response.set_etag(hashlib.sha256(mimetype.encode() + b"\n" + body).hexdigest()[:32])
+    return response.make_conditional(request)
