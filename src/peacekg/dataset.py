@@ -7,17 +7,19 @@ curator sees all the broken quotes at once, and it refuses to return a partial d
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from pyoxigraph import Quad
 
+from peacekg.cache import ArticleCache, digest, shared_inputs
 from peacekg.compiler import compile_mapping
 from peacekg.config import Settings
 from peacekg.errors import BuildErrors, SourceError
 from peacekg.metadata import metadata_quads
 from peacekg.namespaces import Namespaces
 from peacekg.ontology import load_ontology
-from peacekg.registry import load_registry
-from peacekg.seeds import load_articles
+from peacekg.registry import Registry, load_registry
+from peacekg.seeds import Article, load_articles
 
 ARTICLE_MAPPINGS = "articles"
 
@@ -26,10 +28,39 @@ ARTICLE_MAPPINGS = "articles"
 class Dataset:
     quads: list[Quad]
     articles: list[str]
+    registry: Registry
+    shared: list[Quad]
+    """Ontology, registry and metadata: the graphs every article's checks need."""
+    unchecked: dict[str, list[Quad]]
+    """Article graphs not yet validated by a successful build (all of them without a cache)."""
+    keys: dict[str, str]
+    """Article id -> cache key of its inputs."""
 
 
-def assemble(settings: Settings) -> Dataset:
-    """Every quad of the graph, or BuildErrors listing each problem with its file and line."""
+def _article_key(shared: bytes, article: Article, mapping: Path) -> str:
+    about = repr(
+        (
+            article.id,
+            article.sha256,
+            article.title,
+            article.language,
+            article.published,
+            article.bounds,
+            article.modified,
+            article.publisher,
+            article.source,
+            article.author,
+            article.dateline,
+        )
+    )
+    return digest(shared, article.text.encode(), about.encode(), mapping.read_bytes())
+
+
+def assemble(settings: Settings, cache: ArticleCache | None = None) -> Dataset:
+    """Every quad of the graph, or BuildErrors listing each problem with its file and line.
+
+    With a cache, an article whose inputs are unchanged is read back instead of compiled.
+    """
     ns = Namespaces(settings.base_iri)
     ontology = load_ontology(settings.ontology_dir, ns)
     articles = load_articles(settings.seeds_dir)
@@ -40,19 +71,41 @@ def assemble(settings: Settings) -> Dataset:
         raise SourceError(settings.seeds_dir / "articles.yaml", None, str(exc)) from None
 
     errors: list[SourceError] = []
-    quads: list[Quad] = [*ontology.quads, *registry.quads, *metadata]
+    shared = [*ontology.quads, *registry.quads, *metadata]
+    quads: list[Quad] = list(shared)
+    shared_key = shared_inputs(settings.root, settings.base_iri)
+    unchecked: dict[str, list[Quad]] = {}
+    keys: dict[str, str] = {}
     mapped: dict[str, str] = {}
     referenced: set[str] = set()
     referenced.update(a.author for a in articles.values() if a.author)
     paths = sorted((settings.mappings_dir / ARTICLE_MAPPINGS).glob("*.yaml"))
     for path in paths:
-        try:
-            article_id, article_quads, refs = compile_mapping(
-                path, articles, registry, ontology, ns, settings.root
-            )
-        except SourceError as exc:
-            errors.append(exc)
+        if path.stem not in articles:
+            message = f"no article {path.stem!r}: a mapping is named after its article's id"
+            errors.append(SourceError(path, None, message))
             continue
+        key = _article_key(shared_key, articles[path.stem], path)
+        entry = cache.get(path.stem, key) if cache else None
+        if entry is not None:
+            article_id, article_quads, refs = path.stem, entry.quads, entry.references
+        else:
+            try:
+                article_id, article_quads, refs = compile_mapping(
+                    path, articles, registry, ontology, ns, settings.root
+                )
+            except SourceError as exc:
+                errors.append(exc)
+                continue
+            if article_id != path.stem:
+                message = f"maps {article_id!r}, so it must be named {article_id}.yaml"
+                errors.append(SourceError(path, None, message))
+                continue
+            if cache:
+                cache.put(article_id, key, article_quads, refs)
+        keys[article_id] = key
+        if entry is None or not entry.checked:
+            unchecked[article_id] = article_quads
         if article_id in mapped:
             errors.append(
                 SourceError(
@@ -83,4 +136,4 @@ def assemble(settings: Settings) -> Dataset:
                 )
     if errors:
         raise BuildErrors(errors)
-    return Dataset(quads=quads, articles=sorted(mapped))
+    return Dataset(quads, sorted(mapped), registry, shared, unchecked, keys)
