@@ -19,7 +19,10 @@ YASGUI_TMP     := $(YASGUI_DIR).download
 # The browser tests drive Debian's Chromium (Playwright's own browser builds are not used).
 CHROMIUM       := /usr/bin/chromium
 
-.PHONY: serve build test clean yasgui chromium
+# The data-model picture is laid out by Graphviz's dot (Debian package graphviz).
+DOT            := /usr/bin/dot
+
+.PHONY: serve build test clean yasgui chromium docs
 
 $(STAMP): pyproject.toml
 	@command -v java >/dev/null || { echo "installing a Java runtime for the HermiT reasoner (apt)"; apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; }
@@ -52,10 +55,19 @@ $(CHROMIUM):
 	@echo "installing Chromium for the browser tests (apt)"
 	apt-get update -qq && apt-get install -y -qq chromium >/dev/null
 
+$(DOT):
+	@echo "installing Graphviz for the data-model picture (apt)"
+	apt-get update -qq && apt-get install -y -qq graphviz >/dev/null
+
+docs: docs/data-model.svg  ## redraw the data-model picture from the ontology
+
+docs/data-model.svg: $(STAMP) $(DOT) ontology/peacekg.ttl ontology/reused.ttl src/peacekg/diagram.py
+	$(BIN)/peacekg diagram -o $@
+
 serve: build/current/manifest.json $(YASGUI)  ## build if inputs changed, then serve http://$(HOST):$(PORT)/sparql
 	$(BIN)/peacekg serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) $(YASGUI) $(CHROMIUM)  ## lint and the whole test suite
+test: $(STAMP) $(YASGUI) $(CHROMIUM) $(DOT)  ## lint and the whole test suite
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/pytest -q

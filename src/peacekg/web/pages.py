@@ -18,6 +18,7 @@ from peacekg.web.void import PREFIXES, dataset_quads, rdf_response
 
 blueprint = Blueprint("pages", __name__)
 DOCS = {
+    "using": "Using peacekg",
     "data-model": "The data model",
     "mappings": "Writing mappings",
     "reasoning": "Reasoning and validation",
@@ -77,7 +78,7 @@ def data_model_picture() -> ResponseReturnValue:
 
 @blueprint.get("/docs")
 @blueprint.get("/docs/<name>")
-def docs(name: str = "data-model") -> ResponseReturnValue:
+def docs(name: str = "using") -> ResponseReturnValue:
     if name not in DOCS:
         abort(404, description=f"no document {name}")
     path: Path = current_app.config["PEACEKG_PROJECT"].root / "docs" / f"{name}.md"

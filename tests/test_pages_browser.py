@@ -1,0 +1,72 @@
+"""A researcher's path in a real browser: home page with its timeline, a person with the quotes
+behind the facts, and on to the sentence in the article; nothing loaded from other hosts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser
+
+from browser import chromium, recorded_context, screenshot
+from serving import running_server
+
+
+@pytest.fixture(scope="module")
+def server(built) -> Iterator[str]:
+    settings, _ = built
+    with running_server("--build-dir", str(settings.output_dir), "serve") as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as browser:
+        yield browser
+
+
+def test_home_page_timeline_renders(server: str, browser: Browser):
+    with recorded_context(browser) as recorded:
+        page = recorded.new_page()
+        page.goto(server + "/")
+        timeline = page.locator(".timeline svg")
+        timeline.wait_for()
+        box = timeline.bounding_box()
+        assert box and box["width"] > 300 and box["height"] > 100
+        assert page.locator(".timeline circle").count() >= 20
+        hover = page.locator(".timeline a title").first.text_content() or ""
+        assert "source:" in hover and "as of" in hover
+        assert page.locator(".timeline text", has_text="UNIFIL").count() == 1
+        screenshot(page, "pages/home-timeline")
+        assert recorded.foreign_requests() == []
+
+
+def test_from_a_person_to_the_quote_in_the_article(server: str, browser: Browser):
+    with recorded_context(browser) as recorded:
+        page = recorded.new_page()
+        page.goto(server + "/id/person/ermek-tulesov")  # the IRI, dereferenced (303 to the page)
+        assert page.url.endswith("/page/person/ermek-tulesov")
+        assert page.locator("h1").text_content() == "Ermek Tulesov"
+        quote = page.locator("blockquote.quote strong", has_text="Several years ago, he served")
+        assert quote.count() == 1
+        screenshot(page, "pages/person")
+        page.locator(".claim", has=quote).locator(".meta a").click()
+        page.wait_for_load_state()
+        assert "/page/article/2023-10-31-mali-return#fact-tulesov-minurso" in page.url
+        target = page.locator("mark#fact-tulesov-minurso")
+        assert "Several years ago" in (target.text_content() or "")
+        screenshot(page, "pages/article")
+        assert recorded.foreign_requests() == []
+
+
+def test_pages_fit_a_phone(server: str, browser: Browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        for path in ("/", "/page/person/ermek-tulesov", "/page/article/2022-kazbat-expands"):
+            page.goto(server + path)
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 1, f"{path} scrolls sideways by {overflow}px on a phone"
+        screenshot(page, "pages/phone-article")
+    finally:
+        context.close()
