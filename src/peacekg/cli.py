@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from peacekg.query import FORMATS, run, serialize, table
 from peacekg.serve import serve
 from peacekg.store import NoGraphError, open_store, read_manifest
 from peacekg.validation import ValidationFailedError, validate
+from peacekg.wikidata.command import add_parser as add_wikidata_parser
 
 
 def _build(args: argparse.Namespace, settings: Settings) -> int:
@@ -45,10 +47,14 @@ def _query(args: argparse.Namespace, settings: Settings) -> int:
     except SyntaxError as exc:
         print(f"{args.file}: SPARQL syntax error: {exc}", file=sys.stderr)
         return 2
-    if args.format == "table":
-        print(table(result, prefixes))
-    else:
-        sys.stdout.buffer.write(serialize(result, args.format))
+    try:
+        if args.format == "table":
+            print(table(result, prefixes))
+        else:
+            sys.stdout.buffer.write(serialize(result, args.format))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `peacekg query … | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 
@@ -116,6 +122,7 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("file")
     q.add_argument("--format", choices=["table", *FORMATS], default="table")
     q.set_defaults(run=_query)
+    add_wikidata_parser(sub)
     return p
 
 

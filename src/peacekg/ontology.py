@@ -11,7 +11,7 @@ from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
 from peacekg.namespaces import OWL, RDF, SKOS, Namespaces
 
 ONTOLOGY_FILES = ("peacekg.ttl", "codelists.ttl", "reused.ttl")
-SCHEMES = ("rank", "role", "figure-kind", "qualifier", "unit", "event-kind")
+SCHEMES = ("rank", "role", "figure-kind", "qualifier", "unit", "event-kind", "link-status")
 
 
 @dataclass(frozen=True)

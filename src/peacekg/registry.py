@@ -1,13 +1,15 @@
 """The entity registry (mappings/registry.yaml): who and what the articles speak of.
 
 The registry fixes identity only: one IRI, class and canonical label per entity, plus links
-that are proven (the Wikipedia article in shared/reference). Everything an article says about
-an entity is a claim in that article's graph; the build checks that every entity is named
-by at least one quote, so the registry holds nothing no article mentions.
+that are proven (the Wikipedia article in shared/reference, and Wikidata items with the evidence
+that pairs them with the entity; docs/wikidata.md). Everything an article says about an entity
+is a claim in that article's graph; the build checks that every entity is named by at least one
+quote, so the registry holds nothing no article mentions.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,13 +18,16 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from peacekg.errors import SourceError
 from peacekg.fields import Fields
-from peacekg.namespaces import ORG, PROV, RDFS, REUSED, SCHEMA, SKOS, A, Namespaces, iri
+from peacekg.namespaces import ORG, PROV, RDFS, REUSED, SCHEMA, SKOS, WD, A, Namespaces, iri
 from peacekg.ontology import Ontology
-from peacekg.terms import text_literal
+from peacekg.terms import text_literal, typed
 from peacekg.yamlsource import Located, load_yaml
 
 REGISTRY_FILE = "registry.yaml"
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+QID = re.compile(r"^Q[1-9][0-9]*$")
+WIKIPEDIA = "https://en.wikipedia.org/wiki/"
+LINK_STATUS = "link-status"
 
 SECTIONS: dict[str, tuple[str, str | None]] = {
     # section -> (reference prefix, default class or None when each entry must say)
@@ -47,12 +52,33 @@ REUSED_CLASSES = frozenset(
 
 
 @dataclass(frozen=True)
+class WikidataLink:
+    """An entity's skos:exactMatch to a Wikidata item, with what proves it, so it can be audited."""
+
+    qid: str
+    status: str
+    evidence: str
+    source: str
+    checked: dt.date
+    line: int = 0
+    """The line of the block's first field in registry.yaml (0 for a link not yet written)."""
+
+    @property
+    def iri(self) -> NamedNode:
+        return iri(WD + self.qid)
+
+
+@dataclass(frozen=True)
 class Entity:
     ref: str
     iri: NamedNode
     label: str
     cls: str
     node: Located
+    acronym: str | None = None
+    alt_labels: tuple[str, ...] = ()
+    wikipedia: str | None = None
+    wikidata: WikidataLink | None = None
 
 
 class Registry:
@@ -88,6 +114,70 @@ def _class_iri(curie: str, ns: Namespaces, ontology: Ontology) -> NamedNode:
     )
 
 
+def _qid(value: object) -> str:
+    """A Wikidata item id as the registry must write it; ValueError says why anything else fails."""
+    if isinstance(value, str) and QID.match(value):
+        return value
+    raise ValueError(f"{value!r} is not a Wikidata item id (Q and digits, no leading zero: Q232)")
+
+
+def _wikipedia_url(value: object) -> str:
+    if isinstance(value, str) and value.startswith(WIKIPEDIA) and len(value) > len(WIKIPEDIA):
+        return value
+    raise ValueError(f"must be an English Wikipedia article URL ({WIKIPEDIA}…), got {value!r}")
+
+
+def _checked_date(value: object) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    raise ValueError(f"expected the date it was checked, YYYY-MM-DD, got {value!r}")
+
+
+def _wikidata_link(entry: Fields, ontology: Ontology) -> WikidataLink | None:
+    """The entry's `wikidata:` block: every field required, the QID and status validated."""
+    node = entry.raw("wikidata", required=False)
+    if node is None:
+        return None
+    f = Fields(node, f"{entry.what}: wikidata", entry.node)
+
+    def status(value: object) -> str:
+        try:
+            ontology.code(LINK_STATUS, str(value))
+        except KeyError as exc:
+            raise ValueError(exc.args[0]) from None
+        return str(value)
+
+    link = WikidataLink(
+        qid=f.convert("qid", _qid) or "",
+        status=f.convert("status", status) or "",
+        evidence=f.text("evidence") or "",
+        source=f.text("source") or "",
+        checked=f.convert("checked", _checked_date) or dt.date.min,
+        line=f.node.line,
+    )
+    f.finish()
+    return link
+
+
+def _link_quads(
+    entity: Entity, link: WikidataLink, ns: Namespaces, ontology: Ontology, root: Path
+) -> list[Quad]:
+    """The entity's skos:exactMatch and the pk:WikidataLink record that documents it."""
+    graph = ns.graph("registry")
+    record = iri(f"{entity.iri.value}#wikidata")
+    return [
+        Quad(entity.iri, iri(SKOS + "exactMatch"), link.iri, graph),
+        Quad(record, A, ns.pk("WikidataLink"), graph),
+        Quad(record, ns.pk("linkSubject"), entity.iri, graph),
+        Quad(record, ns.pk("linkTarget"), link.iri, graph),
+        Quad(record, ns.pk("linkStatus"), ontology.code(LINK_STATUS, link.status), graph),
+        Quad(record, ns.pk("linkEvidence"), text_literal(link.evidence, None), graph),
+        Quad(record, ns.pk("linkSource"), text_literal(link.source, None), graph),
+        Quad(record, ns.pk("checkedOn"), typed(link.checked.isoformat(), "date"), graph),
+        Quad(record, ns.pk("mappingSource"), source_line(entity.node.path, link.line, root), graph),
+    ]
+
+
 def source_line(path: Path, line: int, root: Path) -> Literal:
     """`path:line` relative to the project root, for pk:mappingSource."""
     shown = path.relative_to(root) if path.is_relative_to(root) else path
@@ -115,7 +205,28 @@ def load_registry(mappings_dir: Path, ns: Namespaces, ontology: Ontology, root: 
         curie = f.text("class", required=default is None) or default
         assert curie is not None
         f.what = ref
-        entities[ref] = Entity(ref, ns.id(ref), f.text("label") or "", curie, f.node)
+        entities[ref] = Entity(
+            ref,
+            ns.id(ref),
+            f.text("label") or "",
+            curie,
+            f.node,
+            acronym=f.text("acronym", required=False),
+            alt_labels=tuple(str(alt) for alt in f.listing("alt_labels")),
+            wikipedia=f.convert("wikipedia", _wikipedia_url, required=False),
+            wikidata=_wikidata_link(f, ontology),
+        )
+    linked: dict[str, Entity] = {}
+    for entity in entities.values():
+        if link := entity.wikidata:
+            if first := linked.get(link.qid):
+                raise SourceError(
+                    path,
+                    link.line,
+                    f"{entity.ref}: {link.qid} is already linked from {first.ref} (line "
+                    f"{first.node.line}); one Wikidata item can be the exactMatch of one entity",
+                )
+            linked[link.qid] = entity
 
     quads: list[Quad] = []
     graph = ns.graph("registry")
@@ -133,14 +244,14 @@ def load_registry(mappings_dir: Path, ns: Namespaces, ontology: Ontology, root: 
         add(ns.pk("mappingSource").value, source_line(f.node.path, f.node.line, root))
         add(RDFS + "label", text_literal(entity.label))
         add(SKOS + "prefLabel", text_literal(entity.label))
-        if acronym := f.text("acronym", required=False):
-            add(ns.pk("acronym").value, text_literal(acronym, None))
-        for alt in f.listing("alt_labels"):
-            add(SKOS + "altLabel", text_literal(str(alt)))
-        if url := f.text("wikipedia", required=False):
-            if not url.startswith("https://en.wikipedia.org/wiki/"):
-                raise f.error(f"wikipedia must be an English Wikipedia article URL, got {url!r}")
-            add(SCHEMA + "sameAs", iri(url))
+        if entity.acronym:
+            add(ns.pk("acronym").value, text_literal(entity.acronym, None))
+        for alt in entity.alt_labels:
+            add(SKOS + "altLabel", text_literal(alt))
+        if entity.wikipedia:
+            add(SCHEMA + "sameAs", iri(entity.wikipedia))
+        if entity.wikidata:
+            quads.extend(_link_quads(entity, entity.wikidata, ns, ontology, root))
         if note := f.text("note", required=False):
             add(SKOS + "editorialNote", text_literal(note))
         for field, predicate, kinds in (
