@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pyoxigraph import Store
+from playwright.sync_api import Browser
+from pyoxigraph import Quad, Store
 
+from browser import chromium
 from peacekg.build import BuildResult, build
 from peacekg.config import Settings
+from peacekg.dataset import assemble
 from peacekg.namespaces import Namespaces
+from peacekg.reasoning import materialise
 from peacekg.store import open_store
+from peacekg.validation import Report, validate
+from serving import running_server
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -42,6 +49,36 @@ def project(tmp_path: Path) -> Settings:
         if (ROOT / name).exists():
             shutil.copytree(ROOT / name, tmp_path / name)
     return Settings(root=tmp_path, build_dir=tmp_path / "build")
+
+
+@pytest.fixture(scope="session")
+def site(built: tuple[Settings, BuildResult]) -> Iterator[str]:
+    """The real endpoint (`peacekg serve`, default settings) over the built graph."""
+    with running_server("--build-dir", str(built[0].output_dir), "serve") as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium driven by Playwright (see tests/browser.py)."""
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="session")
+def real_quads() -> list[Quad]:
+    """The real graph, asserted and inferred, in memory: the base of the bad-data examples."""
+    quads = assemble(Settings(root=ROOT)).quads
+    return quads + materialise(quads, Namespaces())
+
+
+def validate_after(real_quads: list[Quad], update: str) -> Report:
+    """Validate the real graph after one SPARQL UPDATE (our prefixes declared)."""
+    prefixes = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in Namespaces().prefixes().items())
+    store = Store()
+    store.extend(real_quads)
+    store.update(prefixes + update)
+    return validate(list(store), ROOT / "shapes", Namespaces())
 
 
 def select(store: Store, query: str, ns: Namespaces) -> list[dict[str, str]]:

@@ -32,13 +32,6 @@ RDF_TYPES = {
 }
 
 
-@pytest.fixture(scope="module")
-def site(built):
-    settings, _ = built
-    with running_server("--build-dir", str(settings.output_dir), "serve") as base:
-        yield base
-
-
 def page_path(rest: str) -> str:
     return "/page/" + (rest[3:] if rest.startswith("id/") else rest)
 

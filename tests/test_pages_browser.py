@@ -3,26 +3,15 @@ behind the facts, and on to the sentence in the article; nothing loaded from oth
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import Browser
 
-from browser import chromium, recorded_context, screenshot
-from serving import running_server
+from browser import recorded_context, screenshot
 
 
 @pytest.fixture(scope="module")
-def server(built) -> Iterator[str]:
-    settings, _ = built
-    with running_server("--build-dir", str(settings.output_dir), "serve") as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
+def server(site: str) -> str:
+    return site
 
 
 def test_home_page_timeline_renders(server: str, browser: Browser):

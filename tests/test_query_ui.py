@@ -5,7 +5,6 @@ asks nothing of any host but 127.0.0.1."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -14,13 +13,12 @@ from flask import Flask
 from markupsafe import escape
 from playwright.sync_api import Browser, Page, expect
 
-from browser import chromium, recorded_context, screenshot
+from browser import recorded_context, screenshot
 from conftest import ROOT
 from peacekg.config import ServerSettings, Settings
 from peacekg.namespaces import Namespaces
 from peacekg.source import GraphSource
 from peacekg.web import create_app, query_ui
-from serving import running_server
 
 OFFICERS = "officers-in-more-than-one-mission"
 OFFICERS_TEXT = (ROOT / "queries" / f"{OFFICERS}.rq").read_text(encoding="utf-8")
@@ -88,19 +86,11 @@ def test_without_yasgui_the_page_says_how_to_get_it(app: Flask, tmp_path: Path):
 
 
 @pytest.fixture(scope="module")
-def server(built) -> Iterator[str]:
+def server(site: str) -> str:
     vendor = ROOT / "src/peacekg/web/static" / query_ui.VENDOR
     if not all((vendor / name).is_file() for name in query_ui.VENDOR_FILES):
         pytest.fail(f"YASGUI is not in {vendor}: run `make yasgui` (make test does)")
-    settings, _ = built
-    with running_server("--build-dir", str(settings.output_dir), "serve") as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
+    return site
 
 
 def _editor_ready(page: Page) -> None:

@@ -4,17 +4,12 @@ the real graph conforms. Each bad example is one SPARQL UPDATE applied to the re
 from __future__ import annotations
 
 import pytest
-from pyoxigraph import Store
 
-from conftest import ROOT
-from peacekg.config import Settings
-from peacekg.dataset import assemble
+from conftest import ROOT, validate_after
 from peacekg.namespaces import Namespaces
-from peacekg.reasoning import materialise
-from peacekg.validation import Problem, Report, validate
+from peacekg.validation import Problem, validate
 
 NS = Namespaces()
-PREFIXES = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in NS.prefixes().items())
 CLAIM = "<https://w3id.org/peacekg/id/claim/2023-10-31-mali-return/{}>"
 DEPLOYMENT = CLAIM.format("tulesov-minusma")
 FIGURE = CLAIM.format("minusma-fatalities")
@@ -23,20 +18,6 @@ POST = CLAIM.format("tulesov-instructor")
 EVENT = CLAIM.format("minusma-established")
 HOSTING = CLAIM.format("minusma-in-mali")
 MALI_MAPPING = "mappings/articles/2023-10-31-mali-return.yaml"
-
-
-@pytest.fixture(scope="module")
-def real_quads():
-    settings = Settings(root=ROOT)
-    quads = assemble(settings).quads
-    return quads + materialise(quads, NS)
-
-
-def _validate_after(real_quads, update: str) -> Report:
-    store = Store()
-    store.extend(real_quads)
-    store.update(PREFIXES + update)
-    return validate(list(store), ROOT / "shapes", NS)
 
 
 def _swap(subject: str, prop: str, new: str, via: str = "") -> str:
@@ -321,7 +302,7 @@ def test_the_real_graph_conforms(real_quads):
     ("update", "path", "words", "source"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
 )
 def test_shape_catches_its_bad_example(real_quads, update, path, words, source):
-    report = _validate_after(real_quads, update)
+    report = validate_after(real_quads, update)
     matching = [v for v in report.violations if (not path or v.path == path) and words in v.message]
     assert matching, report.text()
     problem: Problem = matching[0]
@@ -330,7 +311,7 @@ def test_shape_catches_its_bad_example(real_quads, update, path, words, source):
 
 
 def test_a_un_mission_without_acronym_is_only_a_warning(real_quads):
-    report = _validate_after(
+    report = validate_after(
         real_quads, "DELETE WHERE { GRAPH ?g { operation:undof pk:acronym ?a } }"
     )
     assert report.conforms
@@ -341,7 +322,7 @@ def test_a_un_mission_without_acronym_is_only_a_warning(real_quads):
 
 
 def test_report_lines_name_the_mapping_line_and_label(real_quads):
-    report = _validate_after(
+    report = validate_after(
         real_quads, f"DELETE WHERE {{ GRAPH ?g {{ {FIGURE} pk:evidence ?e }} }}"
     )
     line = next(str(v) for v in report.violations if v.path == "pk:evidence")

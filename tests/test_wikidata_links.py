@@ -8,20 +8,16 @@ import gzip
 import re
 
 import pytest
-from pyoxigraph import Store
 
-from conftest import ROOT, SHARED, select
+from conftest import ROOT, SHARED, select, validate_after
 from peacekg.config import Settings
 from peacekg.dataset import assemble
 from peacekg.errors import SourceError
 from peacekg.namespaces import WD, Namespaces
-from peacekg.reasoning import materialise
-from peacekg.validation import Report, validate
 
 REFERENCE = SHARED / "reference" / "wikidata.md"
 REGISTRY = "mappings/registry.yaml"
 NS = Namespaces()
-PREFIXES = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in NS.prefixes().items())
 QID_TOKEN = re.compile(r"\bQ[1-9][0-9]*\b")
 
 # The reference's entity names, as the registry identifies them. A row added to the reference
@@ -201,19 +197,6 @@ RECORD = "<https://w3id.org/peacekg/id/place/mali#wikidata>"
 INVENTED = "<http://www.wikidata.org/entity/Q90000001>"  # no real item is meant
 
 
-@pytest.fixture(scope="module")
-def real_quads():
-    quads = assemble(Settings(root=ROOT)).quads
-    return quads + materialise(quads, NS)
-
-
-def _validate_after(real_quads, update: str) -> Report:
-    store = Store()
-    store.extend(real_quads)
-    store.update(PREFIXES + update)
-    return validate(list(store), ROOT / "shapes", NS)
-
-
 def _swap(prop: str, new: str) -> str:
     return (
         f"DELETE {{ GRAPH ?g {{ {RECORD} {prop} ?old }} }} "
@@ -298,7 +281,7 @@ CASES = [
     ("update", "path", "words", "source"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
 )
 def test_shape_catches_its_bad_example(real_quads, update, path, words, source):
-    report = _validate_after(real_quads, update)
+    report = validate_after(real_quads, update)
     matching = [v for v in report.violations if (not path or v.path == path) and words in v.message]
     assert matching, report.text()
     assert matching[0].source.startswith(source), matching[0]
