@@ -8,7 +8,7 @@ import io
 
 import owlready2
 import pytest
-from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse, serialize
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple, parse, serialize
 
 from conftest import ROOT, select
 from peacekg.build import build
@@ -173,3 +173,44 @@ def test_a_shape_violation_fails_the_build_and_keeps_the_last_graph(project):
         build(project)
     assert "this acronym names more than one entity" in info.value.report.text()
     assert (project.output_dir / "current").resolve() == first.release
+
+
+def test_consistency_leaves_out_only_axioms_that_cannot_clash(asserted):
+    from peacekg.consistency import for_consistency
+
+    triples = {q.triple for q in asserted}
+    slim = for_consistency(triples)
+    dropped = triples - slim
+    assert dropped and all(
+        t.predicate.value.endswith(("propertyChainAxiom", "equivalentClass")) for t in dropped
+    )
+    # Should an axiom ever make a derived class disjoint with another, nothing is left out.
+    officer = NamedNode(PK + "Officer")
+    clash = Triple(
+        officer,
+        NamedNode("http://www.w3.org/2002/07/owl#disjointWith"),
+        NamedNode(PK + "Contingent"),
+    )
+    assert for_consistency(triples | {clash}) == triples | {clash}
+
+
+def test_a_clash_through_a_derived_class_is_still_found(asserted):
+    """An officer rank given to something declared a contingent, with Officer disjoint with
+    Contingent: the contradiction needs the Officer definition, which is then kept."""
+    g = NS.graph("registry")
+    disjoint = Quad(
+        NamedNode(PK + "Officer"),
+        NamedNode("http://www.w3.org/2002/07/owl#disjointWith"),
+        NamedNode(PK + "Contingent"),
+        NS.graph("ontology"),
+    )
+    rank = NS.id("claim/test/rank")
+    unit = NS.id("unit/kazbat")
+    facts = [
+        disjoint,
+        Quad(rank, NamedNode(RDF + "type"), NS.pk("RankAttribution"), g),
+        Quad(rank, NS.pk("person"), unit, g),
+        Quad(rank, NS.pk("rank"), NS.code("rank", "colonel"), g),
+    ]
+    with pytest.raises(InconsistencyError):
+        check_consistency([*asserted, *facts])
