@@ -22,7 +22,11 @@ CHROMIUM       := /usr/bin/chromium
 # The data-model picture is laid out by Graphviz's dot (Debian package graphviz).
 DOT            := /usr/bin/dot
 
-.PHONY: serve build test clean yasgui chromium docs
+# The soak test's load generator (Debian package wrk).
+WRK            := /usr/bin/wrk
+SOAK_SECONDS   ?= 60
+
+.PHONY: serve build test clean yasgui chromium docs soak wrk
 
 $(STAMP): pyproject.toml
 	@command -v java >/dev/null || { echo "installing a Java runtime for the HermiT reasoner (apt)"; apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; }
@@ -67,9 +71,18 @@ docs/data-model.svg: $(STAMP) $(DOT) ontology/peacekg.ttl ontology/reused.ttl sr
 serve: build/current/manifest.json $(YASGUI)  ## build if inputs changed, then serve http://$(HOST):$(PORT)/sparql
 	$(BIN)/peacekg serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) $(YASGUI) $(CHROMIUM) $(DOT)  ## lint and the whole test suite
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+wrk: $(WRK)  ## install Debian's wrk for the soak test (apt), if missing
+
+$(WRK):
+	@echo "installing wrk for the soak test (apt)"
+	apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+
+soak: $(STAMP) $(WRK) build/current/manifest.json  ## 16 clients for $(SOAK_SECONDS) s, 10k fuzz cases, 16 killed builds; prints a table
+	$(BIN)/python bench/soak.py --seconds $(SOAK_SECONDS) --clients 16
+
+test: $(STAMP) $(YASGUI) $(CHROMIUM) $(DOT) $(WRK)  ## lint and the whole test suite
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/pytest -q
 
 clean:

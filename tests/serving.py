@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -46,26 +47,26 @@ def running_server(*args: str, env: dict[str, str] | None = None) -> Iterator[st
     """`peacekg serve ARGS --port <free>` until the block ends; yields http://127.0.0.1:<port>."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [str(PEACEKG), *args, "--host", "127.0.0.1", "--port", str(port)],
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    try:
-        wait_healthy(base, process)
-        yield base
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
+    # The server's log goes to a file: a pipe nobody reads would block it after 64 KB.
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [str(PEACEKG), *args, "--host", "127.0.0.1", "--port", str(port)],
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            start_new_session=True,
+        )
         try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
-        if process.stderr:
-            process.stderr.close()
+            wait_healthy(base, process)
+            yield base
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(10)
 
 
 def request(

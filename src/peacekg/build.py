@@ -28,6 +28,7 @@ from peacekg.dataset import assemble
 from peacekg.dumps import write_dumps
 from peacekg.namespaces import Namespaces
 from peacekg.reasoning import materialise
+from peacekg.source import count_statistics
 from peacekg.store import CURRENT, RELEASES
 from peacekg.validation import Report, ValidationFailedError, validate
 
@@ -114,23 +115,30 @@ def build(settings: Settings) -> BuildResult:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         release = build_dir / RELEASES / stamp
         release.mkdir(parents=True)
-        store = Store(str(release / "store"))
-        store.bulk_extend(quads)
-        store.flush()
-        quad_count = len(store)
-        graphs = sorted(g.value for g in store.named_graphs())
-        dumps = write_dumps(store, release / "dumps", ns.prefixes())
-        del store
-        manifest = {
-            "version": __version__,
-            "built": stamp,
-            "base_iri": settings.base_iri,
-            "quads": quad_count,
-            "graphs": graphs,
-            "articles": dataset.articles,
-            "dumps": dumps,
-        }
-        (release / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        try:  # a failed write (full disk) removes its half-written release: space matters
+            store = Store(str(release / "store"))
+            store.bulk_extend(quads)
+            store.flush()
+            quad_count = len(store)
+            graphs = sorted(g.value for g in store.named_graphs())
+            statistics = count_statistics(store)
+            dumps = write_dumps(store, release / "dumps", ns.prefixes())
+            del store
+            manifest = {
+                "version": __version__,
+                "built": stamp,
+                "base_iri": settings.base_iri,
+                "quads": quad_count,
+                "graphs": graphs,
+                "articles": dataset.articles,
+                "dumps": dumps,
+                "statistics": statistics,
+            }
+            text = json.dumps(manifest, indent=2)
+            (release / "manifest.json").write_text(text, encoding="utf-8")
+        except BaseException:
+            shutil.rmtree(release, ignore_errors=True)
+            raise
         _swap(build_dir, release)
         _prune(build_dir, release)
         for article_id in dataset.unchecked:

@@ -160,6 +160,11 @@ def main(argv: list[str] | None = None) -> int:
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # disk full, permissions, I/O errors of the store (RocksDB)
+        print(f"error: {exc}", file=sys.stderr)
+        if args.command == "build":
+            print("build failed; the previous graph is untouched", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

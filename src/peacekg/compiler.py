@@ -28,7 +28,7 @@ from peacekg.terms import (
     text_literal,
     time_property,
 )
-from peacekg.yamlsource import Located, load_yaml
+from peacekg.yamlsource import Located, load_mapping
 
 FACT_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 PERSON_UNITS = frozenset({"officer", "military-personnel", "peacekeeper"})
@@ -374,9 +374,7 @@ def compile_mapping(
     root: Path,
 ) -> tuple[str, list[Quad], set[str]]:
     """Quads of one article graph, the article id, and the registry entries it referenced."""
-    top = Fields(load_yaml(path), "mapping") if path.stat().st_size else None
-    if top is None:
-        raise SourceError(path, None, "empty mapping file")
+    top = Fields(load_mapping(path, "an article's mapping"), "mapping")
     article_id = top.text("article") or ""
     if article_id not in articles:
         raise top.error(f"unknown article {article_id!r}; known: {', '.join(sorted(articles))}")

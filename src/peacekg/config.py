@@ -79,6 +79,8 @@ class ServerSettings:
     workers: int = 2
     """Query worker processes: queries running at once."""
     threads: int = 8
+    worker_memory: int = 4 << 30
+    """Bytes of address space a query worker may use (0: no cap); past it, only it dies."""
     row_limit: int = 10_000
     """Rows (or triples) a response may hold; more are cut, and the response says so."""
     max_body_bytes: int = 1_000_000
@@ -98,6 +100,7 @@ class ServerSettings:
             "timeout": _number(float, "PEACEKG_TIMEOUT"),
             "workers": _number(int, "PEACEKG_WORKERS"),
             "row_limit": _number(int, "PEACEKG_ROW_LIMIT"),
+            "worker_memory": _number(int, "PEACEKG_WORKER_MEMORY"),
             "service_allowlist": tuple(
                 u for u in os.environ.get("PEACEKG_SERVICE_ALLOWLIST", "").split() if u
             )

@@ -16,6 +16,7 @@ import contextlib
 import logging
 import multiprocessing
 import queue
+import resource
 import threading
 import time
 from collections.abc import Callable
@@ -38,10 +39,15 @@ from pyoxigraph import (
 
 from peacekg.formats import BY_RENDERER_NAME, Kind
 from peacekg.sparqltext import outer_clauses, reorder_tsv, star_order
+from peacekg.store import NoGraphError
 
 log = logging.getLogger(__name__)
 SPAWN = multiprocessing.get_context("spawn")
 READY_TIMEOUT = 60.0
+WORKER_STACK_BYTES = 512 << 20
+"""Oxigraph's SPARQL parser recurses once per nesting level; a 100,000-character query can nest
+50,000 levels deep, which overflows the 8 MiB main-thread stack and kills the worker. Jobs run
+on a thread with this much (virtual, lazily committed) stack instead."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,10 @@ class QueryTimeoutError(Exception):
 
 class PoolBusyError(Exception):
     """No worker became free within the timeout."""
+
+
+class WorkerLostError(Exception):
+    """The worker died under the query (killed from outside, out of memory)."""
 
 
 # ---------------------------------------------------------------- inside a worker
@@ -135,9 +145,29 @@ def execute(store: Store, job: QueryJob, prefixes: dict[str, str]) -> Outcome:
     return Outcome("ok", body or b"", name, rows, truncated)
 
 
-def worker_main(conn: Connection, store_path: str, prefixes: dict[str, str]) -> None:
-    """A worker's life: open the store read-only, then answer jobs until told to stop."""
-    store = Store.read_only(store_path)
+def worker_main(
+    conn: Connection, store_path: str, prefixes: dict[str, str], memory: int | None = None
+) -> None:
+    """A worker's life, on a thread with a deep stack (see WORKER_STACK_BYTES), in at most
+    `memory` bytes of address space: a runaway evaluation (a huge sort, a corrupt store that
+    makes Oxigraph allocate without end) aborts this worker, not the machine."""
+    if memory:
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = memory if hard == resource.RLIM_INFINITY else min(memory, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    threading.stack_size(WORKER_STACK_BYTES)
+    thread = threading.Thread(target=_answer_jobs, args=(conn, store_path, prefixes))
+    thread.start()
+    thread.join()
+
+
+def _answer_jobs(conn: Connection, store_path: str, prefixes: dict[str, str]) -> None:
+    """Open the store read-only, then answer jobs until told to stop."""
+    try:
+        store = Store.read_only(store_path)
+    except Exception as exc:  # corrupt or missing: say why instead of dying with a traceback
+        conn.send(f"{type(exc).__name__}: {exc}")
+        return
     conn.send("ready")
     while True:
         job = conn.recv()
@@ -154,17 +184,27 @@ def worker_main(conn: Connection, store_path: str, prefixes: dict[str, str]) -> 
 
 
 class Worker:
-    def __init__(self, store_path: str, generation: int, prefixes: dict[str, str]) -> None:
+    def __init__(
+        self,
+        store_path: str,
+        generation: int,
+        prefixes: dict[str, str],
+        memory: int | None = None,
+    ) -> None:
         self.conn, child = SPAWN.Pipe()
         self.generation = generation
         self.process = SPAWN.Process(
-            target=worker_main, args=(child, store_path, prefixes), daemon=True
+            target=worker_main, args=(child, store_path, prefixes, memory), daemon=True
         )
         self.process.start()
         child.close()
-        if not self.conn.poll(READY_TIMEOUT) or self.conn.recv() != "ready":
+        try:
+            ready = self.conn.recv() if self.conn.poll(READY_TIMEOUT) else "no answer"
+        except (EOFError, OSError):
+            ready = "the worker exited"
+        if ready != "ready":
             self.kill()
-            raise RuntimeError(f"a query worker could not open the store at {store_path}")
+            raise NoGraphError(f"the store at {store_path} cannot be opened: {ready}")
 
     def kill(self) -> None:
         with contextlib.suppress(OSError):
@@ -182,8 +222,10 @@ class QueryPool:
         workers: int,
         timeout: float,
         prefixes: dict[str, str],
+        memory: int | None = None,
     ) -> None:
         self._store_path = store_path
+        self._memory = memory
         self._timeout = timeout
         self._prefixes = prefixes
         self._size = workers
@@ -193,7 +235,7 @@ class QueryPool:
         self.path = store_path()
         self.replaced = 0
         for _ in range(workers):
-            self._idle.put(Worker(self.path, self.generation, prefixes))
+            self._idle.put(Worker(self.path, self.generation, prefixes, memory))
 
     def _follow_store(self) -> None:
         """After a rebuild, new jobs go to workers on the new store; old workers retire."""
@@ -212,7 +254,7 @@ class QueryPool:
 
     def _spawn(self) -> None:
         try:
-            self._idle.put(Worker(self.path, self.generation, self._prefixes))
+            self._idle.put(Worker(self.path, self.generation, self._prefixes, self._memory))
         except RuntimeError:
             log.exception("could not start a replacement query worker")
 
@@ -233,9 +275,9 @@ class QueryPool:
                 self._replace(worker)
                 raise QueryTimeoutError
             outcome: Outcome = worker.conn.recv()
-        except (EOFError, OSError, BrokenPipeError):
+        except (EOFError, OSError):
             self._replace(worker)  # the worker died under the query (killed, crashed)
-            return Outcome("failed", message="the query worker stopped unexpectedly")
+            raise WorkerLostError from None
         self._idle.put(worker)
         return outcome
 

@@ -73,7 +73,7 @@ class Fields:
             raise self.error(f"field '{key}': {exc}") from None
 
     def finish(self) -> None:
-        unknown = sorted(set(self.node) - self._used)
+        unknown = sorted(set(self.node) - self._used, key=repr)  # keys may be 1, True, None
         if unknown:
             raise self.error(
                 f"unknown field(s) {', '.join(map(repr, unknown))}; "

@@ -21,7 +21,7 @@ from peacekg.fields import Fields
 from peacekg.namespaces import ORG, PROV, RDFS, REUSED, SCHEMA, SKOS, WD, A, Namespaces, iri
 from peacekg.ontology import Ontology
 from peacekg.terms import text_literal, typed
-from peacekg.yamlsource import Located, load_yaml
+from peacekg.yamlsource import Located, load_mapping
 
 REGISTRY_FILE = "registry.yaml"
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -186,7 +186,7 @@ def source_line(path: Path, line: int, root: Path) -> Literal:
 
 def load_registry(mappings_dir: Path, ns: Namespaces, ontology: Ontology, root: Path) -> Registry:
     path = mappings_dir / REGISTRY_FILE
-    doc = Fields(load_yaml(path), "registry")
+    doc = Fields(load_mapping(path, "the registry"), "registry")
     entries: list[tuple[str, Fields]] = []
     for section, (kind, _default) in SECTIONS.items():
         for node in doc.listing(section):

@@ -12,7 +12,7 @@ from peacekg.config import ServerSettings, Settings
 from peacekg.engine import QueryPool
 from peacekg.namespaces import Namespaces
 from peacekg.source import GraphSource, load_data_files
-from peacekg.store import current_release
+from peacekg.store import open_store
 from peacekg.web import create_app
 
 log = logging.getLogger("peacekg")
@@ -22,10 +22,12 @@ def serve(project: Settings, server: ServerSettings) -> None:
     if server.data_files:
         source = load_data_files(server.data_files)
     else:
-        current_release(project.output_dir)  # fail now, clearly, if nothing is built
+        open_store(project.output_dir)  # fail now, clearly, if nothing (readable) is built
         source = GraphSource(build_dir=project.output_dir)
     prefixes = Namespaces(project.base_iri).prefixes()
-    pool = QueryPool(source.store_path, server.workers, server.timeout, prefixes)
+    pool = QueryPool(
+        source.store_path, server.workers, server.timeout, prefixes, server.worker_memory
+    )
     app = create_app(server, source, pool, project)
     print(f"serving {source.version()} on http://{server.host}:{server.port}/sparql", flush=True)
     try:

@@ -50,32 +50,40 @@ class GraphSource:
         return read_manifest(self.build_dir)["dumps"]  # type: ignore[return-value]
 
     def statistics(self) -> dict[str, object]:
-        """Triples, classes, properties and per-graph sizes, computed once per version."""
+        """Triples, classes, properties and per-graph sizes: counted by the build (manifest) or
+        when --data files are loaded, never by a query in the web process, which would run
+        outside the workers' timeout and memory cap."""
         version = self.version()
         if version not in self._stats:
-            store = Store.read_only(self.store_path())
-            union = {"use_default_graph_as_union": True}
-
-            def count(query: str, **options: object) -> int:
-                return int(next(iter(store.query(query, **options)))["n"].value)  # type: ignore[index,arg-type]
-
-            graphs = {
-                g.value: count(f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{g.value}> {{ ?s ?p ?o }} }}")
-                for g in store.named_graphs()
-            }
-            self._stats = {
-                version: {
-                    "quads": len(store),
-                    "triples": count(
-                        "SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }", **union
-                    ),
-                    "classes": count("SELECT (COUNT(DISTINCT ?c) AS ?n) { ?s a ?c }", **union),
-                    "properties": count("SELECT (COUNT(DISTINCT ?p) AS ?n) { ?s ?p ?o }", **union),
-                    "default_graph_triples": count("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"),
-                    "graphs": graphs,
-                }
-            }
+            assert self.build_dir is not None  # --data sources are given their statistics
+            stats = read_manifest(self.build_dir).get("statistics")
+            if not isinstance(stats, dict):  # a build from before the manifest had them
+                stats = count_statistics(Store.read_only(self.store_path()))
+            self._stats = {version: stats}
         return self._stats[version]
+
+
+def count_statistics(store: Store) -> dict[str, object]:
+    """The counts VoID and the pages show, by SPARQL on the store."""
+    union = {"use_default_graph_as_union": True}
+
+    def count(query: str, **options: object) -> int:
+        return int(next(iter(store.query(query, **options)))["n"].value)  # type: ignore[index,arg-type]
+
+    graphs = {
+        g.value: count(f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{g.value}> {{ ?s ?p ?o }} }}")
+        for g in store.named_graphs()
+    }
+    return {
+        "quads": len(store),
+        "triples": count(
+            "SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }", **union
+        ),
+        "classes": count("SELECT (COUNT(DISTINCT ?c) AS ?n) { ?s a ?c }", **union),
+        "properties": count("SELECT (COUNT(DISTINCT ?p) AS ?n) { ?s ?p ?o }", **union),
+        "default_graph_triples": count("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"),
+        "graphs": graphs,
+    }
 
 
 def load_data_files(files: tuple[Path, ...]) -> GraphSource:
@@ -100,5 +108,7 @@ def load_data_files(files: tuple[Path, ...]) -> GraphSource:
         except SyntaxError as exc:
             raise ValueError(f"{path}: {exc}") from None
     store.flush()
+    version = digest.hexdigest()[:16]
+    statistics = count_statistics(store)
     del store
-    return GraphSource(data_store=directory, data_version=digest.hexdigest()[:16])
+    return GraphSource(data_store=directory, data_version=version, _stats={version: statistics})

@@ -35,7 +35,7 @@ def open_store(build_dir: Path) -> Store:
     path = current_release(build_dir) / "store"
     try:
         return Store.read_only(str(path))
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:  # RuntimeError: how RocksDB reports corruption
         raise NoGraphError(f"the store at {path} cannot be opened: {exc}") from None
 
 

@@ -63,17 +63,43 @@ def _loader_for(path: Path) -> type[yaml.SafeLoader]:
     return LineLoader
 
 
+def _deepest_line(text: str) -> int:
+    """The line where the nesting is deepest (read as events: no recursion)."""
+    depth, deepest, line = 0, 0, 1
+    for event in yaml.parse(text, Loader=BaseLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > deepest:
+                deepest, line = depth, event.start_mark.line + 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return line
+
+
 def load_yaml(path: Path) -> Any:
     """Parse one YAML file; syntax errors become a SourceError at the offending line."""
+    data = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SourceError(path, None, f"not UTF-8 text ({exc.reason})") from None
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourceError(path, line, f"not UTF-8 text ({exc.reason})") from None
     try:
         return yaml.load(text, Loader=_loader_for(path))
+    except RecursionError:  # hundreds of levels: libyaml allows them, building them does not
+        raise SourceError(path, _deepest_line(text), "invalid YAML: nested too deeply") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise SourceError(path, line, f"invalid YAML: {exc.problem or exc}") from None
     except yaml.YAMLError as exc:
-        raise SourceError(path, None, f"invalid YAML: {exc}") from None
+        raise SourceError(path, 1, f"invalid YAML: {exc}") from None
+
+
+def load_mapping(path: Path, what: str) -> Located:
+    """A YAML file whose top level must be a mapping (a registry, an article's mapping)."""
+    top = load_yaml(path)
+    if not isinstance(top, Located):
+        got = "nothing" if top is None else f"a {type(top).__name__}"
+        raise SourceError(path, 1, f"{what} must be a mapping of fields at the top, got {got}")
+    return top

@@ -35,7 +35,13 @@ def create_app(
         PEACEKG_SERVER=settings,
         PEACEKG_SOURCE=source,
         PEACEKG_POOL=pool
-        or QueryPool(source.store_path, settings.workers, settings.timeout, ns.prefixes()),
+        or QueryPool(
+            source.store_path,
+            settings.workers,
+            settings.timeout,
+            ns.prefixes(),
+            settings.worker_memory,
+        ),
         PEACEKG_NAMESPACES=ns,
         PEACEKG_PROJECT=project,
     )

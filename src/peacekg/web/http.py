@@ -8,6 +8,8 @@ import logging
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from peacekg.engine import PoolBusyError, QueryTimeoutError, WorkerLostError
+
 log = logging.getLogger(__name__)
 GZIP_MIN_BYTES = 1024
 EXPOSED = "ETag, X-Result-Rows, X-Result-Limit, X-Result-Truncated"
@@ -16,7 +18,9 @@ EXPOSED = "ETag, X-Result-Rows, X-Result-Limit, X-Result-Truncated"
 def plain(status: int, message: str, **headers: str) -> Response:
     """A plain-text response: what went wrong, in words, and nothing about our internals."""
     text = message if message.endswith("\n") else message + "\n"
-    return Response(text, status=status, mimetype="text/plain", headers=headers)
+    response = Response(text, status=status, mimetype="text/plain", headers=headers)
+    response.headers["X-Content-Type-Options"] = "nosniff"  # errors echo request text
+    return response
 
 
 def _cors(response: Response) -> Response:
@@ -54,6 +58,16 @@ def install(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
         return plain(exc.code or 500, f"{exc.code} {exc.name}: {exc.description}")
+
+    @app.errorhandler(QueryTimeoutError)
+    @app.errorhandler(PoolBusyError)
+    @app.errorhandler(WorkerLostError)
+    def overloaded(exc: Exception) -> Response:
+        return plain(
+            503,
+            "503 Service Unavailable: the server is busy; try again shortly",
+            **{"Retry-After": "5"},
+        )
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:

@@ -12,9 +12,10 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
+from pyoxigraph import NamedNode
 from werkzeug.datastructures import MultiDict
 
-from peacekg.engine import PoolBusyError, QueryJob, QueryTimeoutError
+from peacekg.engine import PoolBusyError, QueryJob, QueryTimeoutError, WorkerLostError
 from peacekg.federation import ServiceRefusedError, check_services
 from peacekg.formats import BY_RENDERER_NAME, Kind, by_name, negotiate
 from peacekg.web import context, description
@@ -102,10 +103,20 @@ def _parse() -> ProtocolRequest:
             413,
             f"413 Content Too Large: the query has {len(query)} characters; the limit is {limit}",
         )
+    names = ("default-graph-uri", "named-graph-uri")
+    graphs = {name: tuple(params.getlist(name)) for name in names}
+    for name, iris in graphs.items():
+        for iri in iris:
+            try:
+                NamedNode(iri)
+            except ValueError as exc:
+                raise ProtocolError(
+                    400, f"400 Bad Request: {name} {iri!r} is not an absolute IRI ({exc})"
+                ) from None
     return ProtocolRequest(
         query,
-        tuple(params.getlist("default-graph-uri")),
-        tuple(params.getlist("named-graph-uri")),
+        graphs["default-graph-uri"],
+        graphs["named-graph-uri"],
         tuple(params.getlist("format")),
     )
 
@@ -204,6 +215,13 @@ def sparql() -> ResponseReturnValue:
             503,
             f"503 Service Unavailable: the query ran longer than {limit:g} s and "
             "was stopped; narrow it (more specific patterns, LIMIT) and try again",
+            **{"Retry-After": "1"},
+        )
+    except WorkerLostError:
+        return plain(
+            503,
+            "503 Service Unavailable: the query worker stopped unexpectedly and is being "
+            "replaced; try again",
             **{"Retry-After": "1"},
         )
     except PoolBusyError:

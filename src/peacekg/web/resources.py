@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
+from pyoxigraph import NamedNode
 
 from peacekg.formats import BY_RENDERER_NAME, Kind, by_name, for_kind, negotiate
 from peacekg.web import article_view, context
@@ -42,6 +43,10 @@ def _exists(iri: str) -> bool:
 
 def _safe_path(path: str) -> str:
     if any(c in path for c in '<>"{}|\\^` ') or not path:
+        abort(404)
+    try:
+        NamedNode(iri_for(path))  # control characters, U+FFFD, ...: not an IRI, so not ours
+    except ValueError:
         abort(404)
     return path
 
