@@ -26,7 +26,9 @@ DOT            := /usr/bin/dot
 WRK            := /usr/bin/wrk
 SOAK_SECONDS   ?= 60
 
-.PHONY: serve build test clean yasgui chromium docs soak wrk
+BENCH_ARGS     ?=
+
+.PHONY: serve build test clean yasgui chromium docs soak wrk bench
 
 $(STAMP): pyproject.toml
 	@command -v java >/dev/null || { echo "installing a Java runtime for the HermiT reasoner (apt)"; apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; }
@@ -79,6 +81,9 @@ $(WRK):
 
 soak: $(STAMP) $(WRK) build/current/manifest.json  ## 16 clients for $(SOAK_SECONDS) s, 10k fuzz cases, 16 killed builds; prints a table
 	$(BIN)/python bench/soak.py --seconds $(SOAK_SECONDS) --clients 16
+
+bench: $(STAMP)  ## benchmarks with ratios to baselines -> bench/results.json; BENCH_ARGS=--quick for a short run
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 test: $(STAMP) $(YASGUI) $(CHROMIUM) $(DOT) $(WRK)  ## lint and the whole test suite
 	$(BIN)/ruff check src tests bench

@@ -7,6 +7,7 @@ import gzip
 import json
 import time
 import urllib.parse
+from pathlib import Path
 
 import pytest
 import rdflib
@@ -275,3 +276,18 @@ def test_server_follows_a_rebuild(project):
         assert b"Ermek Tulesov (renamed)" in body
         _, after = request(base, "GET", "/health")
         assert json.loads(after)["graph_version"] == second.release.name
+
+
+def test_serving_files_cleans_up_its_temporary_store_on_sigterm(tmp_path):
+    import glob
+    import tempfile
+
+    from conftest import SHARED
+
+    data = SHARED / "w3c-rdf-tests" / "sparql" / "sparql11" / "protocol" / "data1.nt"
+    pattern = str(Path(tempfile.gettempdir()) / "peacekg-data-*")
+    before = set(glob.glob(pattern))
+    with running_server("serve", "--data", str(data)) as base:
+        assert request(base, "GET", "/health")[0].status == 200
+        assert set(glob.glob(pattern)) - before  # the store exists while serving
+    assert set(glob.glob(pattern)) - before == set()  # running_server stops it with SIGTERM

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import shutil
+import signal
+import sys
 
 import waitress
 
@@ -30,6 +32,8 @@ def serve(project: Settings, server: ServerSettings) -> None:
     )
     app = create_app(server, source, pool, project)
     print(f"serving {source.version()} on http://{server.host}:{server.port}/sparql", flush=True)
+    # SIGTERM (a service manager stopping us) must run the clean-up below like Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         waitress.serve(
             app,

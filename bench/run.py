@@ -1,0 +1,1304 @@
+#!/usr/bin/env python3
+"""The performance benchmark of issue #7: ratios measured in one run, on one synthetic corpus.
+
+Why ratios: the machine is small and shared, so absolute seconds drift from run to run; a ratio
+against a baseline measured in the same run, on the same data, moments apart, does not. Every
+figure is a median of several runs after a warm-up (fewer where one run takes minutes: the
+table says so), and the absolute figures are reported beside the ratios.
+
+    make bench                          full run: 10k articles (~1M triples), 10M-triple RSS
+    make bench BENCH_ARGS=--quick       500 articles for everything, a few minutes
+    .venv/bin/python bench/run.py --smoke --results /tmp/r.json     tiny, two measures (tests)
+
+See bench/README.md for what each measure means and how to read bench/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import gzip
+import http.client
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import generate
+from progress import progress
+from tasks import MARK
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+PYTHON = sys.executable
+PEACEKG = Path(sys.executable).with_name("peacekg")
+BASE_IRI = "https://w3id.org/peacekg/"
+JSON_RESULTS = "application/sparql-results+json"
+START_TIMEOUT = 120.0
+MB = 1024 * 1024
+
+GOALS: dict[str, tuple[str, float, str]] = {
+    # name -> (comparison, limit, what the ratio is)
+    "endpoint_vs_native": ("<=", 1.25, "endpoint JSON response ÷ pyoxigraph query + serialise"),
+    "rdflib_vs_endpoint": (">=", 25.0, "rdflib in-memory Dataset ÷ endpoint"),
+    "ask_vs_hello": ("<=", 2.0, "trivial ASK over HTTP ÷ bare Flask on waitress"),
+    "workers_scaling": (">=", 1.7, "throughput, 2 query workers ÷ 1"),
+    "build_vs_bulk_load": ("<=", 10.0, "full build() ÷ Store.bulk_load of its dump"),
+    "rebuild_vs_build": ("<=", 0.05, "rebuild after one article changed ÷ full build"),
+    "rss_serving": ("<=", 1536.0, "peak RSS serving, server + workers (MB)"),
+}
+MEASURES = tuple(GOALS)
+
+
+@dataclass(frozen=True)
+class Mode:
+    """How big and how careful a run is."""
+
+    name: str
+    articles: int
+    runs: int
+    """Measured runs per figure (after `warmup` unmeasured ones)."""
+    warmup: int
+    query_cap: float
+    """Seconds a query may take at the endpoint before it is left out of the query measures."""
+    rdflib_cap: float
+    rdflib_slow: float
+    """An rdflib run slower than this is not repeated (its one run is the figure)."""
+    build_timeout: float
+    ask_requests: int
+    scaling_seconds: float
+    scaling_rounds: int
+    rss_triples: int
+    """Triples in the RSS store; 0: ten times the corpus."""
+    rss_seconds: float
+    measures: tuple[str, ...] = MEASURES
+
+
+MODES = {
+    "full": Mode(
+        name="full",
+        articles=10_000,
+        runs=5,
+        warmup=1,
+        query_cap=60.0,
+        rdflib_cap=30.0,
+        rdflib_slow=10.0,
+        build_timeout=480.0,
+        ask_requests=400,
+        scaling_seconds=8.0,
+        scaling_rounds=3,
+        rss_triples=10_000_000,
+        rss_seconds=60.0,
+    ),
+    "quick": Mode(
+        name="quick",
+        articles=500,
+        runs=3,
+        warmup=1,
+        query_cap=20.0,
+        rdflib_cap=10.0,
+        rdflib_slow=5.0,
+        build_timeout=120.0,
+        ask_requests=200,
+        scaling_seconds=5.0,
+        scaling_rounds=3,
+        rss_triples=0,  # 10 x the corpus instead
+        rss_seconds=15.0,
+    ),
+    "smoke": Mode(
+        name="smoke",
+        articles=20,
+        runs=2,
+        warmup=1,
+        query_cap=10.0,
+        rdflib_cap=5.0,
+        rdflib_slow=2.0,
+        build_timeout=60.0,
+        ask_requests=20,
+        scaling_seconds=1.0,
+        scaling_rounds=1,
+        rss_triples=0,
+        rss_seconds=2.0,
+        measures=("endpoint_vs_native", "ask_vs_hello"),
+    ),
+}
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass
+class Result:
+    name: str
+    value: float | None
+    baseline: float | None
+    ratio: float | None
+    goal: str
+    passed: bool | None
+    unit: str = "s"
+    """Unit of value and baseline."""
+    title: str = ""
+    note: str = ""
+    details: Any = None
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["pass"] = data.pop("passed")
+        return data
+
+
+def judge(
+    name: str,
+    value: float | None,
+    baseline: float | None,
+    unit: str = "s",
+    note: str = "",
+    details: Any = None,
+    bound: str = "",
+) -> Result:
+    """A Result with its ratio and verdict. `bound` is '>' or '<' when the ratio is only a bound
+    (a run stopped at its cap): it passes only if the bound itself meets the goal."""
+    op, limit, title = GOALS[name]
+    ratio = value / baseline if value is not None and baseline else None
+    measured = value if name == "rss_serving" else ratio
+    passed = None
+    if measured is not None:
+        passed = measured <= limit if op == "<=" else measured >= limit
+        if bound == ">" and op == "<=":
+            passed = False
+    goal = f"{op} {limit:g}" + (" MB" if name == "rss_serving" else "")
+    if bound:
+        note = (note + "; " if note else "") + f"ratio is a bound ({bound}): a run hit its cap"
+    return Result(name, value, baseline, ratio, goal, passed, unit, title, note, details)
+
+
+def skipped(name: str, why: str) -> Result:
+    op, limit, title = GOALS[name]
+    goal = f"{op} {limit:g}" + (" MB" if name == "rss_serving" else "")
+    return Result(name, None, None, None, goal, None, title=title, note=f"skipped: {why}")
+
+
+# ---------------------------------------------------------------- processes
+
+
+class Processes:
+    """Every child process the run starts, so all of them can be stopped, whatever happens."""
+
+    def __init__(self) -> None:
+        self.children: list[subprocess.Popen[bytes]] = []
+
+    def start(self, args: list[str], log_path: Path, env: dict[str, str] | None = None) -> Any:
+        handle = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
+        process = subprocess.Popen(
+            args,
+            env={**os.environ, **(env or {})},
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        process.log_handle = handle  # type: ignore[attr-defined]
+        self.children.append(process)
+        return process
+
+    def stop(self, process: subprocess.Popen[bytes]) -> None:
+        """Stop the process and its whole group (a build's HermiT, a server's workers)."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)  # stragglers left in the group
+        process.log_handle.close()  # type: ignore[attr-defined]
+        if process in self.children:
+            self.children.remove(process)
+
+    def stop_all(self) -> None:
+        for process in list(self.children):
+            self.stop(process)
+
+
+PROCESSES = Processes()
+
+
+def _tree(pid: int) -> list[int]:
+    """pid and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a process tree."""
+    total = 0
+    for p in _tree(pid):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _machine_busy_seconds() -> float:
+    """CPU time all processes on the machine have used (user, nice, system, irq, steal)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def _status_kb(pid: int, key: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+class MemoryWatch:
+    """Samples the RSS (and PSS) of a process tree from /proc while a block runs."""
+
+    def __init__(self, pid: int, interval: float = 0.2) -> None:
+        self.pid, self.interval = pid, interval
+        self.peak_rss_kb = self.peak_pss_kb = 0
+        self.peak_processes = 0
+        self.per_process_peak: dict[int, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        tick = 0
+        while not self._stop.is_set():
+            pids = _tree(self.pid)
+            rss = {p: _status_kb(p, "VmRSS") for p in pids}
+            self.peak_rss_kb = max(self.peak_rss_kb, sum(rss.values()))
+            self.peak_processes = max(self.peak_processes, sum(1 for v in rss.values() if v))
+            for p, v in rss.items():
+                self.per_process_peak[p] = max(self.per_process_peak.get(p, 0), v)
+            if tick % 5 == 0:
+                self.peak_pss_kb = max(self.peak_pss_kb, sum(_pss_kb(p) for p in pids))
+            tick += 1
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> MemoryWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+
+def run_task(
+    args: list[str], log_path: Path, timeout: float, env: dict[str, str] | None = None
+) -> tuple[dict[str, Any] | None, float, MemoryWatch]:
+    """Run `tasks.py ARGS` with a deadline; (its JSON result or None if it overran or failed,
+    wall seconds, memory of its process tree)."""
+    started = time.perf_counter()
+    scratch = log_path.parent / "tmp"  # a killed build leaves HermiT's files: keep them here
+    scratch.mkdir(exist_ok=True)
+    env = {"TMPDIR": str(scratch), **(env or {})}
+    process = PROCESSES.start([PYTHON, str(BENCH / "tasks.py"), *args], log_path, env)
+    with MemoryWatch(process.pid, 0.5) as memory:
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            log(f"{args[0]} overran {timeout:g}s; stopping it")
+        finally:
+            seconds = time.perf_counter() - started
+            code = process.poll()
+            PROCESSES.stop(process)
+    if code != 0:
+        if code is not None:
+            log(f"{args[0]} failed (exit {code}); see {log_path}")
+        return None, seconds, memory
+    for line in reversed(log_path.read_text(errors="replace").splitlines()):
+        if line.startswith(MARK):
+            return json.loads(line[len(MARK) :]), seconds, memory
+    return None, seconds, memory
+
+
+# ---------------------------------------------------------------- servers and clients
+
+
+def _tail(path: Path, lines: int = 20) -> list[str]:
+    """The end of a child's log, kept in results.json: the work directory is deleted."""
+    with contextlib.suppress(OSError):
+        return path.read_text(errors="replace").splitlines()[-lines:]
+    return []
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def server(args: list[str], log_path: Path, env: dict[str, str] | None = None) -> Iterator[Any]:
+    """A real server on 127.0.0.1 and a free port until the block ends; yields (base, pid).
+
+    `args` is the command with {port} where the port goes."""
+    port = free_port()
+    process = PROCESSES.start([a.format(port=port) for a in args], log_path, env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited with {process.returncode}; see {log_path}")
+            probe = Client(base, 2)
+            try:
+                if probe.get("/health")[0] == 200:
+                    break
+            except OSError:
+                pass
+            finally:
+                probe.close()
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server at {base} not healthy in {START_TIMEOUT:g}s")
+            time.sleep(0.2)
+        yield base, process.pid
+    finally:
+        PROCESSES.stop(process)
+
+
+def peacekg_server(
+    corpus: Path, build_dir: Path, log_path: Path, workers: int, timeout: float, rows: int | None
+) -> contextlib.AbstractContextManager[Any]:
+    args = [
+        str(PEACEKG),
+        "--build-dir",
+        str(build_dir),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+        "--workers",
+        str(workers),
+        "--timeout",
+        str(timeout),
+    ]
+    env = {"PEACEKG_ROOT": str(corpus)}
+    if rows is not None:
+        env["PEACEKG_ROW_LIMIT"] = str(rows)
+    return server(args, log_path, env)
+
+
+class _Connection(http.client.HTTPConnection):
+    """TCP_NODELAY, as curl and most HTTP clients set it: http.client sends a POST's headers
+    and body in two writes, and Nagle's algorithm would hold the second for milliseconds."""
+
+    def connect(self) -> None:
+        super().connect()
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class Client:
+    """One keep-alive HTTP connection, as a script or a notebook would hold one."""
+
+    def __init__(self, base: str, timeout: float = 600) -> None:
+        url = urllib.parse.urlsplit(base)
+        self.host, self.port, self.timeout = url.hostname or "", url.port or 80, timeout
+        self.conn = _Connection(self.host, self.port, timeout=timeout)
+
+    def _send(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> Any:
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                return response.status, response.read(), response
+            except (http.client.HTTPException, ConnectionError):
+                self.conn.close()
+                self.conn = _Connection(self.host, self.port, timeout=self.timeout)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        status, data, _ = self._send("GET", path, None, {})
+        return status, data
+
+    def query(self, query: str, accept: str = JSON_RESULTS) -> tuple[int, bytes, int]:
+        """POST the query; (status, body, rows the server says it returned)."""
+        status, data, response = self._send(
+            "POST",
+            "/sparql",
+            query.encode("utf-8"),
+            {"Content-Type": "application/sparql-query", "Accept": accept},
+        )
+        return status, data, int(response.getheader("X-Result-Rows") or 0)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def timed(fn: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+# ---------------------------------------------------------------- the corpus
+
+
+@dataclass
+class Query:
+    name: str
+    text: str
+    note: str = ""
+
+
+@dataclass
+class Corpus:
+    root: Path
+    build_dir: Path
+    """Where the served graph is (build/current, or the fallback's layout)."""
+    route: str
+    """How the served graph was made."""
+    triples: int
+    dump: Path
+    articles: int
+    queries: list[Query] = field(default_factory=list)
+    skipped_queries: list[str] = field(default_factory=list)
+
+    @property
+    def store(self) -> Path:
+        return (self.build_dir / "current").resolve() / "store"
+
+
+def _most_facts(root: Path) -> str:
+    """The article with the most facts: what queries/claims-of-one-article.rq is pointed at."""
+    best, best_count = "", -1
+    for path in sorted((root / "mappings" / "articles").glob("*.yaml")):
+        count = path.read_text(encoding="utf-8").count("\n- id: ")
+        if count > best_count:
+            best, best_count = path.stem, count
+    return best
+
+
+def example_queries(root: Path) -> tuple[list[Query], list[str]]:
+    """queries/*.rq, run as given, except: SERVICE queries are left out (no network here), and
+    a real article's IRI is replaced by a synthetic article's, so the query has rows."""
+    article = f"{BASE_IRI}id/article/{_most_facts(root)}"
+    queries, left_out = [], []
+    for path in sorted((root / "queries").glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"\bSERVICE\b", text, re.IGNORECASE):
+            left_out.append(f"{path.stem}: uses SERVICE (federation needs the network)")
+            continue
+        swapped = re.sub(rf"<{re.escape(BASE_IRI)}id/article/[^>]+>", f"<{article}>", text)
+        note = "article IRI replaced by a synthetic article's" if swapped != text else ""
+        queries.append(Query(path.stem, swapped, note))
+    return queries, left_out
+
+
+def counted(query: str) -> str:
+    """The query wrapped in COUNT: the engine does all the work, the answer is one row, so
+    throughput measures query evaluation rather than moving bytes."""
+    lines = query.splitlines()
+    head = 0
+    while head < len(lines) and re.match(r"^\s*(#|PREFIX\b|BASE\b|$)", lines[head], re.I):
+        head += 1
+    prologue, body = "\n".join(lines[:head]), "\n".join(lines[head:])
+    return f"{prologue}\nSELECT (COUNT(*) AS ?benchRows) WHERE {{ {{\n{body}\n}} }}"
+
+
+# ---------------------------------------------------------------- the run
+
+
+class Bench:
+    def __init__(self, mode: Mode, args: argparse.Namespace, work: Path) -> None:
+        self.mode, self.args, self.work = mode, args, work
+        self.results: list[Result] = []
+        self.notes: list[str] = []
+        self.corpus: Corpus | None = None
+        self.endpoint_medians: dict[str, float] = {}
+        self.excluded: dict[str, str] = {}
+
+    def wanted(self, name: str) -> bool:
+        return name in self.measures
+
+    @property
+    def measures(self) -> tuple[str, ...]:
+        if self.args.only:
+            return tuple(m for m in MEASURES if m in self.args.only)
+        return self.mode.measures
+
+    def add(self, result: Result) -> None:
+        self.results.append(result)
+        shown = f"{result.ratio:.3g}" if result.ratio is not None else "-"
+        if result.name == "rss_serving" and result.value is not None:
+            shown = f"{result.value:.0f} MB"
+        verdict = {True: "pass", False: "FAIL", None: "-"}[result.passed]
+        log(f"{result.name}: {shown} (goal {result.goal}) {verdict} {result.note}")
+
+    # ---- corpus, build
+
+    def prepare(self) -> None:
+        """Generate (or reuse) the corpus, build it with build() (timed, within a budget) and
+        measure what needs the build: bulk_load of its dump, and the one-article rebuild."""
+        mode, args = self.mode, self.args
+        building = self.wanted("build_vs_bulk_load") or self.wanted("rebuild_vs_build")
+        if args.corpus and not building:
+            root = args.corpus.resolve()
+            log(f"using the corpus at {root}")
+        elif args.corpus:  # the rebuild changes an article: work on a copy
+            root = self.work / "corpus"
+            log(f"copying the corpus at {args.corpus} (the rebuild changes one article)")
+            shutil.copytree(args.corpus, root, ignore=shutil.ignore_patterns("build"))
+        else:
+            root = self.work / "corpus"
+            log(f"generating {mode.articles} articles (seed {args.seed})")
+            profile = generate.load_profile()
+            facts, _, _ = generate.calibrate(profile, 100.0, args.seed)
+            generate.generate(root, mode.articles, args.seed, facts, profile)
+            log(f"generated: {facts:.2f} facts/article")
+        articles = sum(1 for _ in (root / "mappings" / "articles").glob("*.yaml"))
+        timeout = args.build_timeout or mode.build_timeout
+        build_dir, built, route = self.work / "build", None, "build()"
+        if building:
+            log(f"build(): full build of the corpus (time budget {timeout:g}s)")
+            built = run_task(["build", str(root), str(build_dir)], self.work / "build.log", timeout)
+            if built[0] is not None:
+                log(f"build() took {built[0]['seconds']:.1f}s for {built[0]['quads']} quads")
+        elif args.corpus and (root / "build" / "current").exists():
+            build_dir, built = root / "build", ({}, 0.0, None)
+            route = "the corpus's existing build (build/current)"
+        if built is None or built[0] is None:
+            build_dir = self.work / "assembled"
+            log("laying out the graph without build(): map + reason, no HermiT/SHACL")
+            result, seconds, _ = run_task(
+                ["assemble", str(root), str(build_dir)], self.work / "assemble.log", 1800
+            )
+            if result is None:
+                raise RuntimeError(f"could not assemble the corpus; see {self.work}/assemble.log")
+            why = "did not finish in its time budget" if building else "was not run"
+            route = f"map + reason only, without the HermiT and SHACL checks (build() {why})"
+            self.notes.append(f"served graph: {route}; took {seconds:.0f}s")
+        release = (build_dir / "current").resolve()
+        manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+        queries, left_out = example_queries(root)
+        self.corpus = Corpus(
+            root,
+            build_dir,
+            route,
+            int(manifest["quads"]),
+            release / "dumps" / "peacekg.nq.gz",
+            articles,
+            queries,
+            left_out,
+        )
+        log(f"corpus: {articles} articles, {self.corpus.triples} triples; served via {route}")
+        if built is not None and self.wanted("build_vs_bulk_load"):
+            self.measure_build(built, timeout)
+        if built is not None and self.wanted("rebuild_vs_build"):
+            if built[0] is None:
+                self.add(skipped("rebuild_vs_build", "no full build to rebuild"))
+            else:
+                self.measure_rebuild(root, build_dir, built[0]["seconds"], timeout)
+
+    def measure_build(self, built: tuple[Any, float, Any], timeout: float) -> None:
+        """build() (already run) against bulk_load of the same quads. A build that overran is
+        reported with its budget as a lower bound, against the bulk_load of the fallback's dump
+        (the same triples)."""
+        assert self.corpus
+        result, wall, memory = built
+        bulk = self.bulk_load_seconds(self.corpus.dump)
+        details = {
+            "quads": self.corpus.triples,
+            "build_peak_rss_mb": round(memory.peak_rss_kb / 1024),
+            "bulk_load_runs": bulk,
+        }
+        note = f"build(): 1 run; bulk_load: median of {len(bulk)} after {self.mode.warmup} warm-up"
+        if result is None:
+            what = "did not finish" if wall >= timeout else "FAILED (its log is in the details)"
+            note = f"build() {what} within {timeout:g}s (ran {wall:.0f}s); " + note
+            details["build_log_tail"] = _tail(self.work / "build.log")
+            self.add(
+                judge("build_vs_bulk_load", wall, statistics.median(bulk), "s", note, details, ">")
+            )
+            self.results[-1].passed = False
+            return
+        details["build_seconds"] = result["seconds"]
+        self.add(
+            judge(
+                "build_vs_bulk_load", result["seconds"], statistics.median(bulk), "s", note, details
+            )
+        )
+
+    def bulk_load_seconds(self, dump: Path) -> list[float]:
+        """pyoxigraph Store.bulk_load of the dump's quads into a fresh store (the data is read
+        and decompressed beforehand; only the load and flush are timed)."""
+        from pyoxigraph import RdfFormat, Store
+
+        data = gzip.decompress(dump.read_bytes())
+        times = []
+        for i in progress(range(self.mode.warmup + self.mode.runs), desc="bulk_load"):
+            target = Path(tempfile.mkdtemp(prefix="bulk-", dir=self.work))
+            store = Store(str(target))
+            seconds = timed(lambda s=store: (s.bulk_load(data, RdfFormat.N_QUADS), s.flush()))
+            del store
+            shutil.rmtree(target, ignore_errors=True)
+            if i >= self.mode.warmup:
+                times.append(seconds)
+        return times
+
+    def measure_rebuild(self, root: Path, build_dir: Path, full: float, timeout: float) -> None:
+        corpus_articles = sorted((root / "mappings" / "articles").glob("*.yaml"))
+        target = corpus_articles[len(corpus_articles) // 2].stem
+        tag = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
+        generate.touch_article(root, target, tag)
+        # A rebuild is at most a full build again: stop one that takes longer than that.
+        budget = min(timeout, max(60.0, 1.2 * full))
+        log(f"rebuild after changing {target} (text + mapping; time budget {budget:.0f}s)")
+        result, wall, _ = run_task(
+            ["build", str(root), str(build_dir)], self.work / "rebuild.log", budget
+        )
+        if result is None:
+            what = "did not finish" if wall >= budget else "FAILED (its log is in the details)"
+            note = f"rebuild {what} within {budget:.0f}s; changed article {target}"
+            tail = {"rebuild_log_tail": _tail(self.work / "rebuild.log")}
+            self.add(judge("rebuild_vs_build", wall, full, "s", note, tail, ">"))
+            self.results[-1].passed = False
+            return
+        self.add(
+            judge(
+                "rebuild_vs_build",
+                result["seconds"],
+                full,
+                note=f"1 run each; changed article {target}",
+                details={"checked_articles": result.get("checked"), "quads": result["quads"]},
+            )
+        )
+
+    # ---- queries: endpoint, native, rdflib
+
+    def probe(self, base: str) -> None:
+        """One run of each query at the endpoint, with the server's timeout set to the cap: a
+        query slower than that at this scale is left out of the query measures (and named)."""
+        assert self.corpus
+        client = Client(base)
+        for query in progress(self.corpus.queries, desc="probe"):
+            started = time.perf_counter()
+            status, _, rows = client.query(query.text)
+            seconds = time.perf_counter() - started
+            if status != 200:
+                self.excluded[query.name] = (
+                    f"over {self.mode.query_cap:g}s at the endpoint (HTTP {status})"
+                )
+            log(f"probe {query.name}: {seconds:.3f}s, {rows} rows, HTTP {status}")
+        client.close()
+
+    def measure_queries(self) -> None:
+        assert self.corpus
+        corpus, mode = self.corpus, self.mode
+        from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat, Store
+
+        log("endpoint vs native: row limit lifted, so both return every row")
+        with peacekg_server(
+            corpus.root,
+            corpus.build_dir,
+            self.work / "server-queries.log",
+            workers=2,
+            timeout=mode.query_cap,
+            rows=10**12,
+        ) as (base, _pid):
+            self.probe(base)
+            store = Store.read_only(str(corpus.store))
+            client = Client(base)
+            details = []
+            included = [q for q in corpus.queries if q.name not in self.excluded]
+
+            def native(store: Store, text: str) -> None:
+                result = store.query(text, use_default_graph_as_union=True)
+                if isinstance(result, QuerySolutions | QueryBoolean):
+                    result.serialize(format=QueryResultsFormat.JSON)
+                else:
+                    result.serialize(format=RdfFormat.N_TRIPLES)
+
+            for query in progress(included, desc="endpoint vs native"):
+                ours, theirs = [], []
+                rows = 0
+                for i in range(mode.warmup + mode.runs):  # interleaved: same load on both
+                    t_native = timed(lambda q=query: native(store, q.text))
+                    started = time.perf_counter()
+                    status, _body, rows = client.query(query.text)
+                    t_endpoint = time.perf_counter() - started
+                    if status != 200:
+                        self.excluded[query.name] = f"HTTP {status} from the endpoint in run {i}"
+                        break
+                    if i >= mode.warmup:
+                        theirs.append(t_native)
+                        ours.append(t_endpoint)
+                if query.name in self.excluded:
+                    continue
+                self.endpoint_medians[query.name] = statistics.median(ours)
+                details.append(
+                    {
+                        "query": query.name,
+                        "endpoint_s": statistics.median(ours),
+                        "native_s": statistics.median(theirs),
+                        "ratio": statistics.median(ours) / statistics.median(theirs),
+                        "rows": rows,
+                        "note": query.note,
+                    }
+                )
+            client.close()
+        if self.wanted("endpoint_vs_native"):
+            endpoint = sum(d["endpoint_s"] for d in details)
+            native_total = sum(d["native_s"] for d in details)
+            geo = math.exp(statistics.fmean(math.log(d["ratio"]) for d in details))
+            self.add(
+                judge(
+                    "endpoint_vs_native",
+                    endpoint,
+                    native_total,
+                    note=f"sum of per-query medians over {len(details)} queries "
+                    f"(median of {mode.runs} after {mode.warmup} warm-up); "
+                    f"geometric mean of per-query ratios {geo:.2f}",
+                    details=self._query_details(details),
+                )
+            )
+        if self.wanted("rdflib_vs_endpoint"):
+            self.measure_rdflib()
+
+    def _query_details(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
+        assert self.corpus
+        return {
+            "queries": rows,
+            "left_out": [f"{k}: {v}" for k, v in self.excluded.items()]
+            + self.corpus.skipped_queries,
+        }
+
+    def measure_rdflib(self) -> None:
+        assert self.corpus
+        mode = self.mode
+        included = [q for q in self.corpus.queries if q.name in self.endpoint_medians]
+        jobs = {
+            "queries": [{"name": q.name, "query": q.text} for q in included],
+            "warmup": mode.warmup,
+            "runs": mode.runs,
+            "cap": mode.rdflib_cap,
+            "slow": mode.rdflib_slow,
+        }
+        jobs_path = self.work / "rdflib-jobs.json"
+        jobs_path.write_text(json.dumps(jobs), encoding="utf-8")
+        budget = 600.0 + len(included) * (mode.warmup + mode.runs) * mode.rdflib_cap
+        log(f"rdflib: loading the dump and running {len(included)} queries")
+        result, _, memory = run_task(
+            ["rdflib", str(self.corpus.dump), str(jobs_path)], self.work / "rdflib.log", budget
+        )
+        if result is None:
+            self.add(skipped("rdflib_vs_endpoint", f"rdflib task failed; see {self.work}"))
+            return
+        details, bound = [], ""
+        for row in result["queries"]:
+            ours = self.endpoint_medians[row["name"]]
+            details.append(
+                {
+                    "query": row["name"],
+                    "rdflib_s": row["seconds"],
+                    "endpoint_s": ours,
+                    "ratio": row["seconds"] / ours,
+                    "rdflib_runs": row["runs"],
+                    "capped": row["overrun"],
+                    "rows": row["rows"],
+                }
+            )
+            bound = bound or (">" if row["overrun"] else "")
+        rdflib_total = sum(d["rdflib_s"] for d in details)
+        endpoint_total = sum(d["endpoint_s"] for d in details)
+        geo = math.exp(statistics.fmean(math.log(d["ratio"]) for d in details))
+        self.add(
+            judge(
+                "rdflib_vs_endpoint",
+                rdflib_total,
+                endpoint_total,
+                note=f"sum of per-query medians; rdflib load {result['load_seconds']:.0f}s, "
+                f"peak RSS {memory.peak_rss_kb / 1024:.0f} MB (not in the ratio); "
+                f"geometric mean of per-query ratios {geo:.1f}",
+                details=self._query_details(details),
+                bound=bound,
+            )
+        )
+
+    # ---- HTTP floor
+
+    def measure_ask(self) -> None:
+        assert self.corpus
+        from peacekg.config import ServerSettings
+
+        threads = ServerSettings().threads
+        mode = self.mode
+        log(f"trivial ASK vs bare Flask hello (waitress, {threads} threads)")
+        hello_args = [PYTHON, str(BENCH / "tasks.py"), "hello", "{port}", str(threads)]
+        with (
+            peacekg_server(
+                self.corpus.root,
+                self.corpus.build_dir,
+                self.work / "server-ask.log",
+                workers=2,
+                timeout=mode.query_cap,
+                rows=None,
+            ) as (ours_base, _),
+            server(hello_args, self.work / "hello.log") as (hello_base, _),
+        ):
+            ours, hello = Client(ours_base), Client(hello_base)
+            ask = "/sparql?" + urllib.parse.urlencode({"query": "ASK {}", "format": "json"})
+            ours_times, hello_times = [], []
+            warm = max(10, mode.ask_requests // 10)
+            for i in progress(range(warm + mode.ask_requests), desc="ASK vs hello"):
+                t_ours = timed(lambda: ours.get(ask))
+                t_hello = timed(lambda: hello.get("/"))
+                if i >= warm:
+                    ours_times.append(t_ours)
+                    hello_times.append(t_hello)
+            status, body = ours.get(ask)
+            if status != 200 or b"true" not in body:
+                raise RuntimeError(f"ASK {{}} answered {status}: {body[:200]!r}")
+            ours.close()
+            hello.close()
+        self.add(
+            judge(
+                "ask_vs_hello",
+                statistics.median(ours_times),
+                statistics.median(hello_times),
+                note=f"median latency of {mode.ask_requests} sequential keep-alive requests "
+                f"each, interleaved, after {warm} warm-up",
+                details={
+                    "ask_p90_s": statistics.quantiles(ours_times, n=10)[-1],
+                    "hello_p90_s": statistics.quantiles(hello_times, n=10)[-1],
+                    "threads": threads,
+                },
+            )
+        )
+
+    # ---- throughput with 1 and 2 workers
+
+    def load(
+        self, base: str, queries: list[str], clients: int, seconds: float
+    ) -> tuple[int, int, float]:
+        """`clients` threads send `queries` round-robin for `seconds`: (ok, errors, elapsed)."""
+        stop = threading.Event()
+        counts = {"ok": 0, "errors": 0}
+        lock = threading.Lock()
+
+        def client_loop(offset: int) -> None:
+            client = Client(base)
+            i = offset
+            while not stop.is_set():
+                try:
+                    status, _, _ = client.query(queries[i % len(queries)])
+                except OSError:
+                    status = 0
+                with lock:
+                    counts["ok" if status == 200 else "errors"] += 1
+                i += 1
+            client.close()
+
+        threads = [threading.Thread(target=client_loop, args=(n,)) for n in range(clients)]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        stop.wait(seconds)
+        stop.set()
+        for thread in threads:
+            thread.join(self.mode.query_cap + 30)
+        return counts["ok"], counts["errors"], time.perf_counter() - started
+
+    def measure_scaling(self) -> None:
+        assert self.corpus
+        mode = self.mode
+        chosen = self._cpu_queries()
+        texts = [counted(q.text) for q in chosen]
+        clients = 4
+        log(f"throughput, 1 vs 2 workers: {len(texts)} COUNT-wrapped queries, {clients} clients")
+        rounds: dict[int, list[float]] = {1: [], 2: []}
+        cores: dict[int, list[float]] = {1: [], 2: []}
+        others: dict[int, list[float]] = {1: [], 2: []}
+        errors = 0
+        with (
+            peacekg_server(
+                self.corpus.root,
+                self.corpus.build_dir,
+                self.work / "server-w1.log",
+                workers=1,
+                timeout=mode.query_cap,
+                rows=None,
+            ) as (one, one_pid),
+            peacekg_server(
+                self.corpus.root,
+                self.corpus.build_dir,
+                self.work / "server-w2.log",
+                workers=2,
+                timeout=mode.query_cap,
+                rows=None,
+            ) as (two, two_pid),
+        ):
+            for base in (one, two):  # warm-up: every query once per worker
+                self.load(base, texts, 2, 0.01)
+                client = Client(base)
+                for text in texts * 2:
+                    client.query(text)
+                client.close()
+            for _ in progress(range(mode.scaling_rounds), desc="workers 1 vs 2"):
+                for workers, base, pid in ((1, one, one_pid), (2, two, two_pid)):
+                    cpu, busy = _cpu_seconds(pid), _machine_busy_seconds()
+                    ok, failed, elapsed = self.load(base, texts, clients, mode.scaling_seconds)
+                    ours = _cpu_seconds(pid) - cpu
+                    rounds[workers].append(ok / elapsed)
+                    cores[workers].append(ours / elapsed)
+                    others[workers].append((_machine_busy_seconds() - busy - ours) / elapsed)
+                    errors += failed
+        one_qps, two_qps = statistics.median(rounds[1]), statistics.median(rounds[2])
+        self.add(
+            judge(
+                "workers_scaling",
+                two_qps,
+                one_qps,
+                unit="queries/s",
+                note=f"median of {mode.scaling_rounds} alternating rounds of "
+                f"{mode.scaling_seconds:g}s, {clients} concurrent clients; "
+                f"{os.cpu_count()} CPUs on the machine; the server got "
+                f"{statistics.median(cores[1]):.2f} vs {statistics.median(cores[2]):.2f} cores, "
+                f"while other processes (this harness's clients included) used "
+                f"{statistics.median(others[1]):.2f} vs {statistics.median(others[2]):.2f}"
+                + (f"; {errors} failed requests" if errors else ""),
+                details={
+                    "queries": [q.name for q in chosen],
+                    "qps_1_worker": rounds[1],
+                    "qps_2_workers": rounds[2],
+                    "cores_used_1_worker": cores[1],
+                    "cores_used_2_workers": cores[2],
+                    "cores_used_by_others_1_worker": others[1],
+                    "cores_used_by_others_2_workers": others[2],
+                    "load_average": [round(x, 2) for x in os.getloadavg()],
+                },
+            )
+        )
+
+    def _cpu_queries(self) -> list[Query]:
+        """The example queries that keep a worker busy (>= 20 ms), else the slowest ones."""
+        assert self.corpus
+        timed_queries = [
+            (self.endpoint_medians.get(q.name, 0.0), q)
+            for q in self.corpus.queries
+            if q.name not in self.excluded
+        ]
+        timed_queries.sort(key=lambda pair: -pair[0])
+        busy = [q for t, q in timed_queries if 0.02 <= t <= self.mode.query_cap / 4]
+        return busy or [q for _, q in timed_queries[:3]]
+
+    # ---- memory at research scale
+
+    def measure_rss(self) -> None:
+        """Peak RSS of `peacekg serve` (server + workers) over a store of ~10M triples, under a
+        query load. Copies of the built dump, their claim, mention and article IRIs and graph
+        names renamed per copy (the registry and ontology shared), are bulk-loaded into a store
+        laid out as a release, and served as a built graph is."""
+        assert self.corpus
+        from pyoxigraph import RdfFormat, Store
+
+        mode = self.mode
+        target = mode.rss_triples or 10 * self.corpus.triples
+        data = gzip.decompress(self.corpus.dump.read_bytes())
+        copies = max(1, math.ceil(target / (self.corpus.triples * 0.95)))
+        build_dir = self.work / "rss-build"
+        store_dir = build_dir / "releases" / "rss" / "store"
+        store_dir.mkdir(parents=True)
+        log(f"RSS: bulk-loading {copies} renamed copies of the dump (target {target:,} triples)")
+        store = Store(str(store_dir))
+        renames = (b"/id/claim/", b"/id/mention/", b"/id/article/", b"/graph/article/")
+        load_started = time.perf_counter()
+        for copy_number in progress(range(copies), desc="RSS store"):
+            chunk = data
+            if copy_number:
+                for old in renames:
+                    chunk = chunk.replace(old, old + b"c%d-" % copy_number)
+            store.bulk_load(chunk, RdfFormat.N_QUADS)
+        store.flush()
+        quads = len(store)
+        del store, data
+        load_seconds = time.perf_counter() - load_started
+        result, _, _ = run_task(
+            ["layout", str(store_dir), str(build_dir), str(quads)], self.work / "layout.log", 60
+        )
+        if result is None:
+            raise RuntimeError("could not lay out the RSS release")
+        queries = [q.text for q in self.corpus.queries]
+        log(f"RSS: serving {quads:,} quads; {len(queries)} example queries, 4 clients")
+        with peacekg_server(
+            self.corpus.root,
+            build_dir,
+            self.work / "server-rss.log",
+            workers=2,
+            timeout=30.0,
+            rows=None,
+        ) as (base, pid):
+            idle_rss = sum(_status_kb(p, "VmRSS") for p in _tree(pid)) / 1024
+            with MemoryWatch(pid) as memory:
+                ok, failed, elapsed = self.load(base, queries, 4, mode.rss_seconds)
+        shutil.rmtree(build_dir, ignore_errors=True)
+        scale = (
+            "the 10M-triple target"
+            if mode.rss_triples
+            else f"{mode.name} mode: 10 x its {self.corpus.triples:,}-triple corpus, not 10M"
+        )
+        self.add(
+            judge(
+                "rss_serving",
+                memory.peak_rss_kb / 1024,
+                None,
+                unit="MB",
+                note=f"{quads:,} quads ({scale}) from {copies} renamed copies of the dump, "
+                f"bulk-loaded ({load_seconds:.0f}s) into a release served by `peacekg serve` "
+                f"(2 workers, default limits); {ok} queries answered, {failed} failed/timed out "
+                f"in {elapsed:.0f}s",
+                details={
+                    "quads": quads,
+                    "copies": copies,
+                    "idle_rss_mb": round(idle_rss),
+                    "peak_pss_mb": round(memory.peak_pss_kb / 1024),
+                    "processes": memory.peak_processes,
+                    "per_process_peak_mb": sorted(
+                        (round(v / 1024) for v in memory.per_process_peak.values() if v),
+                        reverse=True,
+                    ),
+                    "route": "renamed copies of the built dump, bulk_load, release layout",
+                },
+            )
+        )
+
+    # ---- all of it
+
+    def run(self) -> None:
+        self.prepare()
+        if any(self.wanted(m) for m in ("endpoint_vs_native", "rdflib_vs_endpoint")) or (
+            self.wanted("workers_scaling")
+        ):
+            self.measure_queries()
+        if self.wanted("ask_vs_hello"):
+            self.measure_ask()
+        if self.wanted("workers_scaling"):
+            self.measure_scaling()
+        if self.wanted("rss_serving"):
+            self.measure_rss()
+
+
+# ---------------------------------------------------------------- output
+
+
+def machine() -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "cores": os.cpu_count(),
+        "cores_available": len(os.sched_getaffinity(0)),
+        "cpu_model": "",
+        "memory_mb": 0,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu_model"] = line.split(":", 1)[1].strip()
+                break
+    info["memory_mb"] = round(_meminfo_kb("MemTotal") / 1024)
+    for package in ("pyoxigraph", "rdflib", "waitress", "flask"):
+        with contextlib.suppress(Exception):
+            from importlib.metadata import version
+
+            info[package] = version(package)
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        info["commit"] = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+    return info
+
+
+def _meminfo_kb(key: str) -> int:
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "s":
+        return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.1f} s"
+    if unit == "MB":
+        return f"{value:.0f} MB"
+    return f"{value:.2f} {unit}"
+
+
+def table(bench: Bench, header: str) -> str:
+    rows = [("measure", "value", "baseline", "ratio", "goal", "pass")]
+    for r in bench.results:
+        ratio = f"{r.ratio:.3g}" if r.ratio is not None else "-"
+        rows.append(
+            (
+                r.title or r.name,
+                _fmt(r.value, r.unit),
+                _fmt(r.baseline, r.unit),
+                ratio,
+                r.goal,
+                {True: "PASS", False: "FAIL", None: "-"}[r.passed],
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(6)]
+    lines = [header, ""]
+    for n, row in enumerate(rows):
+        lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    lines.append("")
+    for r in bench.results:
+        if r.note:
+            lines.append(f"- {r.name}: {r.note}")
+        if isinstance(r.details, dict) and "queries" in r.details and r.details["queries"]:
+            first = r.details["queries"][0]
+            if isinstance(first, dict):
+                for q in r.details["queries"]:
+                    cells = ", ".join(
+                        f"{k}={_short(v)}" for k, v in q.items() if k != "query" and v != ""
+                    )
+                    lines.append(f"    {q['query']}: {cells}")
+            for left in r.details.get("left_out", []):
+                lines.append(f"    left out: {left}")
+    for note in bench.notes:
+        lines.append(f"- {note}")
+    return "\n".join(lines)
+
+
+def _short(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_short(v) for v in value) + "]"
+    return str(value)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    size = p.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="500 articles, a few minutes")
+    size.add_argument("--smoke", action="store_true", help="tiny, two measures: for the tests")
+    p.add_argument("--articles", type=int, help="override the mode's corpus size")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--only", nargs="+", choices=MEASURES, help="run only these measures")
+    p.add_argument("--corpus", type=Path, help="use this generated corpus instead of a new one")
+    p.add_argument("--build-timeout", type=float, help="seconds build() may take (each build)")
+    p.add_argument("--results", type=Path, default=BENCH / "results.json")
+    p.add_argument("--workdir", type=Path, help="keep the work here (default: a temp dir)")
+    args = p.parse_args(argv)
+    mode = MODES["smoke" if args.smoke else "quick" if args.quick else "full"]
+    if args.articles:
+        mode = Mode(**{**asdict(mode), "articles": args.articles})
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="peacekg-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+
+    def terminate(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, terminate)
+    started = time.perf_counter()
+    started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    bench = Bench(mode, args, work)
+    host = machine()
+    failure = None
+    try:
+        bench.run()
+    except (Exception, KeyboardInterrupt) as exc:  # report what was measured, then fail
+        failure = f"{type(exc).__name__}: {exc}"
+        log(f"the run stopped: {failure}")
+    finally:
+        PROCESSES.stop_all()
+        if not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+    corpus = bench.corpus
+    report = {
+        "machine": host,
+        "run": {
+            "mode": mode.name,
+            "articles": corpus.articles if corpus else mode.articles,
+            "triples": corpus.triples if corpus else None,
+            "triples_per_article": round(corpus.triples / corpus.articles, 1) if corpus else None,
+            "seed": args.seed,
+            "served_graph": corpus.route if corpus else None,
+            "started": started_at,
+            "seconds": round(time.perf_counter() - started),
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
+            "notes": bench.notes,
+            "error": failure,
+        },
+        "results": [r.as_json() for r in bench.results],
+    }
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    args.results.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    header = (
+        f"peacekg benchmark ({mode.name}): {report['run']['articles']} articles, "
+        f"{report['run']['triples'] or 0:,} triples, seed {args.seed}; "
+        f"{host['cores']} CPUs ({host['cpu_model']}), {host['memory_mb']} MB, "
+        f"load {host['load_average'][0]}; {report['run']['seconds']}s"
+    )
+    print(table(bench, header))
+    print(f"\nwrote {args.results}")
+    return 1 if failure else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
