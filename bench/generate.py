@@ -76,17 +76,8 @@ def pool_sizes(articles: int) -> dict[str, int]:
 
 def _sections() -> dict[str, tuple[str, str | None]]:
     """Registry section -> (reference kind, default class): the pipeline's own table."""
-    try:
-        from peacekg.registry import SECTIONS
-    except ImportError:  # run without the package installed: the documented sections
-        return {
-            "persons": ("person", "schema:Person"),
-            "operations": ("operation", None),
-            "organizations": ("organization", None),
-            "units": ("unit", "pk:MilitaryUnit"),
-            "places": ("place", None),
-            "groups": ("group", "pk:PersonGroup"),
-        }
+    from peacekg.registry import SECTIONS
+
     return dict(SECTIONS)
 
 
