@@ -11,6 +11,7 @@ Layout of the build directory:
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from pyoxigraph import Store
@@ -24,10 +25,16 @@ class NoGraphError(RuntimeError):
 
 
 def current_release(build_dir: Path) -> Path:
+    """The release `current` points at. One readlink: this runs on every request, and a full
+    path resolution cost more than the rest of a trivial query's bookkeeping."""
     link = build_dir / CURRENT
-    if not link.exists():
+    try:
+        release = build_dir / os.readlink(link)
+    except OSError:
+        release = build_dir / CURRENT  # missing, or not a symlink: checked below
+    if not release.is_dir():
         raise NoGraphError(f"no graph has been built in {build_dir}: run `peacekg build` first")
-    return link.resolve()
+    return release
 
 
 def open_store(build_dir: Path) -> Store:
