@@ -17,7 +17,7 @@ from peacekg.dataset import assemble
 from peacekg.namespaces import Namespaces
 from peacekg.reasoning import materialise
 from peacekg.store import open_store
-from peacekg.validation import Report, validate
+from peacekg.validation import Problem, Report, validate
 from serving import running_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,6 +79,15 @@ def validate_after(real_quads: list[Quad], update: str) -> Report:
     store.extend(real_quads)
     store.update(prefixes + update)
     return validate(list(store), ROOT / "shapes", Namespaces())
+
+
+def caught(real_quads: list[Quad], update: str, path: str, words: str) -> Problem:
+    """The violation a bad example (one SPARQL UPDATE) must cause: on `path` (any if empty)
+    with `words` in its message; fails with the whole report if there is none."""
+    report = validate_after(real_quads, update)
+    matching = [v for v in report.violations if (not path or v.path == path) and words in v.message]
+    assert matching, report.text()
+    return matching[0]
 
 
 def select(store: Store, query: str, ns: Namespaces) -> list[dict[str, str]]:

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from conftest import ROOT, SHARED, select, validate_after
+from conftest import ROOT, SHARED, caught, select
 from peacekg.config import Settings
 from peacekg.dataset import assemble
 from peacekg.errors import SourceError
@@ -281,7 +281,5 @@ CASES = [
     ("update", "path", "words", "source"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
 )
 def test_shape_catches_its_bad_example(real_quads, update, path, words, source):
-    report = validate_after(real_quads, update)
-    matching = [v for v in report.violations if (not path or v.path == path) and words in v.message]
-    assert matching, report.text()
-    assert matching[0].source.startswith(source), matching[0]
+    problem = caught(real_quads, update, path, words)
+    assert problem.source.startswith(source), problem
