@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gzip
 import io
+import tempfile
+from pathlib import Path
 
 import owlready2
 import pytest
@@ -151,6 +153,12 @@ def test_missing_java_is_reported_clearly(asserted, monkeypatch):
         check_consistency(asserted)
 
 
+def test_a_hermit_that_gives_no_verdict_fails_clearly(asserted, monkeypatch):
+    monkeypatch.setattr(owlready2.reasoning, "JAVA_MEMORY", "not-a-size")  # java will not start
+    with pytest.raises(ReasonerUnavailableError, match=r"HermiT failed: .*heap size"):
+        check_consistency(asserted)
+
+
 def test_an_inconsistent_ontology_edit_fails_the_build_and_keeps_the_last_graph(project):
     first = build(project)
     ontology = project.root / "ontology" / "peacekg.ttl"
@@ -169,18 +177,20 @@ def test_a_shape_violation_fails_the_build_and_keeps_the_last_graph(project):
     first = build(project)
     registry = project.root / "mappings" / "registry.yaml"
     registry.write_text(registry.read_text().replace("acronym: UNISFA", "acronym: UNIFIL"))
+    hermit_inputs = set(Path(tempfile.gettempdir()).glob("peacekg-hermit-*"))
     with pytest.raises(ValidationFailedError) as info:
         build(project)
     assert "this acronym names more than one entity" in info.value.report.text()
     assert (project.output_dir / "current").resolve() == first.release
+    # HermiT, started alongside validation, was stopped and its input removed
+    assert set(Path(tempfile.gettempdir()).glob("peacekg-hermit-*")) == hermit_inputs
 
 
 def test_consistency_leaves_out_only_axioms_that_cannot_clash(asserted):
-    from peacekg.consistency import for_consistency
+    from peacekg.consistency import derivation_only
 
     triples = {q.triple for q in asserted}
-    slim = for_consistency(triples)
-    dropped = triples - slim
+    dropped = derivation_only(triples)
     assert dropped and all(
         t.predicate.value.endswith(("propertyChainAxiom", "equivalentClass")) for t in dropped
     )
@@ -191,7 +201,7 @@ def test_consistency_leaves_out_only_axioms_that_cannot_clash(asserted):
         NamedNode("http://www.w3.org/2002/07/owl#disjointWith"),
         NamedNode(PK + "Contingent"),
     )
-    assert for_consistency(triples | {clash}) == triples | {clash}
+    assert derivation_only(triples | {clash}) == set()
 
 
 def test_a_clash_through_a_derived_class_is_still_found(asserted):

@@ -18,13 +18,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import Store
+from pyoxigraph import Quad, Store
 
 from peacekg import __version__
 from peacekg.cache import ArticleCache
 from peacekg.config import Settings
-from peacekg.consistency import check_consistency
-from peacekg.dataset import assemble
+from peacekg.consistency import ConsistencyCheck
+from peacekg.dataset import Dataset, assemble
 from peacekg.dumps import write_dumps
 from peacekg.namespaces import Namespaces
 from peacekg.reasoning import materialise
@@ -96,6 +96,49 @@ def _prune(build_dir: Path, keep: Path) -> None:
             shutil.rmtree(release, ignore_errors=True)
 
 
+def _write_release(
+    build_dir: Path,
+    settings: Settings,
+    dataset: Dataset,
+    quads: list[Quad],
+    hermit: ConsistencyCheck,
+) -> tuple[Path, int, list[str]]:
+    """Store, statistics and dumps in a new release directory, finished by its manifest.
+
+    The manifest, which marks a release complete, is written only once HermiT agrees; a failed
+    write (full disk) or check removes the half-written release: space matters.
+    """
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    release = build_dir / RELEASES / stamp
+    release.mkdir(parents=True)
+    try:
+        store = Store(str(release / "store"))
+        store.bulk_extend(quads)
+        store.flush()
+        quad_count = len(store)
+        graphs = sorted(g.value for g in store.named_graphs())
+        statistics = count_statistics(store)
+        dumps = write_dumps(quads, release / "dumps", Namespaces(settings.base_iri).prefixes())
+        del store
+        hermit.result()
+        manifest = {
+            "version": __version__,
+            "built": stamp,
+            "base_iri": settings.base_iri,
+            "quads": quad_count,
+            "graphs": graphs,
+            "articles": dataset.articles,
+            "dumps": dumps,
+            "statistics": statistics,
+        }
+        text = json.dumps(manifest, indent=2)
+        (release / "manifest.json").write_text(text, encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(release, ignore_errors=True)
+        raise
+    return release, quad_count, graphs
+
+
 def build(settings: Settings) -> BuildResult:
     started = time.perf_counter()
     build_dir = settings.output_dir
@@ -103,41 +146,22 @@ def build(settings: Settings) -> BuildResult:
         ns = Namespaces(settings.base_iri)
         cache = ArticleCache(build_dir / CACHE)
         dataset = assemble(settings, cache)
-        inferred = materialise(dataset.quads, ns)
         # Articles already checked with these exact inputs need no second look: check the
         # shared graphs with the new or changed articles only (see docs/reasoning.md).
         to_check = dataset.shared + [q for qs in dataset.unchecked.values() for q in qs]
-        check_consistency(to_check)
-        report = validate(to_check, settings.shapes_dir, ns)
-        if not report.conforms:
-            raise ValidationFailedError(report)
-        quads = dataset.quads + inferred
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        release = build_dir / RELEASES / stamp
-        release.mkdir(parents=True)
-        try:  # a failed write (full disk) removes its half-written release: space matters
-            store = Store(str(release / "store"))
-            store.bulk_extend(quads)
-            store.flush()
-            quad_count = len(store)
-            graphs = sorted(g.value for g in store.named_graphs())
-            statistics = count_statistics(store)
-            dumps = write_dumps(store, release / "dumps", ns.prefixes())
-            del store
-            manifest = {
-                "version": __version__,
-                "built": stamp,
-                "base_iri": settings.base_iri,
-                "quads": quad_count,
-                "graphs": graphs,
-                "articles": dataset.articles,
-                "dumps": dumps,
-                "statistics": statistics,
-            }
-            text = json.dumps(manifest, indent=2)
-            (release / "manifest.json").write_text(text, encoding="utf-8")
+        # HermiT works in its own process on the other core while this one reasons, validates
+        # and writes the release; its verdict is awaited before anything is swapped in.
+        hermit = ConsistencyCheck(to_check)
+        try:
+            inferred = materialise(dataset.quads, ns)
+            report = validate(to_check, settings.shapes_dir, ns)
+            if not report.conforms:
+                raise ValidationFailedError(report)
+            release, quad_count, graphs = _write_release(
+                build_dir, settings, dataset, dataset.quads + inferred, hermit
+            )
         except BaseException:
-            shutil.rmtree(release, ignore_errors=True)
+            hermit.cancel()
             raise
         _swap(build_dir, release)
         _prune(build_dir, release)
