@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +32,10 @@ def test_build_writes_store_dumps_and_manifest(built):
     assert len(manifest["articles"]) == 5
     dumps = settings.output_dir / "dumps"
     assert sorted(p.name for p in dumps.iterdir()) == sorted(manifest["dumps"])
+    # the build's own profile: every stage, in the order they ran, within the whole
+    stages = ["assemble", "consistency", "reason", "validate", "store", "statistics", "dumps"]
+    assert list(result.stages) == stages
+    assert 0 < sum(result.stages.values()) <= result.seconds
 
 
 def _gunzip(path: Path) -> bytes:
@@ -114,6 +119,7 @@ def test_cli_build_and_query(project: Settings, tmp_path: Path):
     )
     assert done.returncode == 0, done.stderr
     assert "quads" in done.stdout and "peacekg.trig" in done.stdout
+    assert re.search(r"^stages: assemble \d+\.\ds, consistency ", done.stdout, re.M)
     query = project.root / "queries" / "officers-in-more-than-one-mission.rq"
     table = subprocess.run([exe, *env_args, "query", str(query)], capture_output=True, text=True)
     assert table.returncode == 0, table.stderr

@@ -31,6 +31,7 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
         "consistent (HermiT); SHACL: 0 violations, "
         f"{len(result.report.warnings)} warnings"
     )
+    print("stages: " + ", ".join(f"{name} {sec:.1f}s" for name, sec in result.stages.items()))
     print(f"store: {result.release / 'store'}")
     print(f"dumps: {settings.output_dir / 'dumps'}")
     for name, info in manifest["dumps"].items():  # type: ignore[union-attr]
