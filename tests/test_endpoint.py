@@ -225,9 +225,19 @@ def test_cors(endpoint):
 
 
 def test_gzip(endpoint):
-    response, body = get(endpoint, "SELECT * WHERE { ?s ?p ?o } LIMIT 40", Accept_Encoding="gzip")
+    large = "SELECT * WHERE { ?s ?p ?o } LIMIT 40"
+    response, body = get(endpoint, large, Accept_Encoding="gzip")
     assert response.getheader("Content-Encoding") == "gzip"
     assert json.loads(gzip.decompress(body))["results"]["bindings"]
+    # a cache must keep both forms apart: the answer varies with Accept-Encoding (and Accept)
+    plain_response, plain_body = get(endpoint, large)
+    assert plain_response.getheader("Content-Encoding") is None
+    assert json.loads(plain_body) == json.loads(gzip.decompress(body))
+    for r in (response, plain_response):
+        assert {"Accept", "Accept-Encoding"} <= set(r.getheader("Vary").replace(" ", "").split(","))
+    # an answer too small to compress is the same for every client: it does not vary with it
+    small, _ = get(endpoint, "ASK {}", Accept_Encoding="gzip")
+    assert small.getheader("Content-Encoding") is None and small.getheader("Vary") == "Accept"
 
 
 def test_service_description_with_void_statistics(endpoint, built):

@@ -34,19 +34,20 @@ def _cors(response: Response) -> Response:
 
 
 def _gzip(response: Response) -> Response:
-    response.vary.add("Accept-Encoding")
+    """Compress a large enough 2xx body for clients that accept gzip. Only such a body varies
+    with Accept-Encoding, so only it says so (Vary), which keeps small answers cheap."""
     if (
-        "gzip" not in request.headers.get("Accept-Encoding", "").lower()
-        or response.direct_passthrough
+        response.direct_passthrough
         or response.status_code < 200
         or response.status_code >= 300
         or "Content-Encoding" in response.headers
+        or (response.content_length or 0) < GZIP_MIN_BYTES
     ):
         return response
-    body = response.get_data()
-    if len(body) < GZIP_MIN_BYTES:
+    response.vary.add("Accept-Encoding")
+    if "gzip" not in request.headers.get("Accept-Encoding", "").lower():
         return response
-    response.set_data(gzip.compress(body, compresslevel=5))
+    response.set_data(gzip.compress(response.get_data(), compresslevel=5))
     response.headers["Content-Encoding"] = "gzip"
     return response
 

@@ -159,7 +159,9 @@ def _answer(operation: ProtocolRequest) -> Response:
         default_graphs=operation.default_graphs if explicit else None,
         named_graphs=operation.named_graphs if explicit else None,
         row_limit=server.row_limit,
-        base_iri=request.base_url,  # the service-defined base IRI: the endpoint itself
+        # the service-defined base IRI: the endpoint itself (composed, not request.base_url,
+        # which re-parses the URL and cost a trivial query a tenth of its time)
+        base_iri=f"{request.scheme}://{request.host}{request.root_path}{request.path}",
     )
     etag = _etag(context.source().version(), job)
     if etag in request.if_none_match:
@@ -178,11 +180,13 @@ def _answer(operation: ProtocolRequest) -> Response:
             return plain(502, f"502 Bad Gateway: a SERVICE call failed: {outcome.message}")
         raise RuntimeError(outcome.message)
     renderer = BY_RENDERER_NAME[outcome.renderer]
-    response = Response(outcome.body, content_type=renderer.content_type)
-    response.headers["ETag"] = f'"{etag}"'
-    response.headers["Cache-Control"] = f"public, max-age={server.cache_seconds}"
-    response.headers["X-Result-Rows"] = str(outcome.rows)
-    response.vary.add("Accept")
+    headers = {
+        "ETag": f'"{etag}"',
+        "Cache-Control": f"public, max-age={server.cache_seconds}",
+        "X-Result-Rows": str(outcome.rows),
+        "Vary": "Accept",
+    }
+    response = Response(outcome.body, content_type=renderer.content_type, headers=headers)
     if outcome.truncated:
         response.headers["X-Result-Truncated"] = "true"
         response.headers["X-Result-Limit"] = str(server.row_limit)
