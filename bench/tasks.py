@@ -49,7 +49,8 @@ def task_build(root: Path, build_dir: Path) -> None:
             "seconds": seconds,
             "quads": result.quads,
             "release": str(result.release),
-            "checked": getattr(result, "checked", None),
+            "checked": result.checked,
+            "stages": result.stages,
         }
     )
 
