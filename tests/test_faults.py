@@ -171,6 +171,32 @@ def test_all_idle_workers_killed_the_next_queries_recover(slow_server):
     assert health.status == 200
 
 
+def test_workers_that_cannot_start_are_retried_until_they_can(built, tmp_path):
+    """Every worker dies while the store cannot be opened: the replacements fail to start.
+    They are retried, so once the store is back the endpoint answers again by itself."""
+    settings, _ = built
+    build_dir = tmp_path / "build"
+    shutil.copytree(settings.output_dir, build_dir, symlinks=True)
+    store = (build_dir / "current").resolve() / "store"
+    away = store.with_name("store.away")
+    with serve("--build-dir", str(build_dir), "serve", "--timeout", "2", log=tmp_path / "log") as s:
+        assert call(s.base, "GET", query_path(SIMPLE)).status == 200
+        store.rename(away)
+        for pid in workers(s.process.pid):
+            os.kill(pid, signal.SIGKILL)
+        time.sleep(1.5)  # replacements are tried, and fail, meanwhile
+        assert not workers(s.process.pid)
+        down = call(s.base, "GET", query_path(SIMPLE))
+        assert down.status == 503, describe(b"GET " + query_path(SIMPLE).encode(), down)
+        away.rename(store)
+        assert _eventually_ok(s.base).status == 200
+        deadline = time.monotonic() + 30
+        while len(workers(s.process.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert len(workers(s.process.pid)) == 2
+    assert b"could not start a query worker" in (tmp_path / "log").read_bytes()
+
+
 def test_pages_answer_503_when_their_query_worker_hangs(built, tmp_path):
     """Pages run their queries through the same pool as /sparql. When the worker does not
     answer in time (here: stopped with SIGSTOP) a page must say 503, as /sparql does, not 500;

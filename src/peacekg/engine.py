@@ -44,6 +44,7 @@ from peacekg.store import NoGraphError
 log = logging.getLogger(__name__)
 SPAWN = multiprocessing.get_context("spawn")
 READY_TIMEOUT = 60.0
+SPAWN_RETRY_FIRST, SPAWN_RETRY_MAX = 0.2, 5.0
 WORKER_STACK_BYTES = 512 << 20
 """Oxigraph's SPARQL parser recurses once per nesting level; a 100,000-character query can nest
 50,000 levels deep, which overflows the 8 MiB main-thread stack and kills the worker. Jobs run
@@ -234,6 +235,7 @@ class QueryPool:
         self.generation = 0
         self.path = store_path()
         self.replaced = 0
+        self._closed = False
         for _ in range(workers):
             self._idle.put(Worker(self.path, self.generation, prefixes, memory))
 
@@ -253,10 +255,23 @@ class QueryPool:
         threading.Thread(target=self._spawn, daemon=True).start()
 
     def _spawn(self) -> None:
-        try:
-            self._idle.put(Worker(self.path, self.generation, self._prefixes, self._memory))
-        except RuntimeError:
-            log.exception("could not start a replacement query worker")
+        """Start a replacement worker, retrying with backoff: a store briefly unreadable or a
+        failed fork must not shrink the pool for good (with no worker left, every query
+        would wait out the timeout forever)."""
+        delay = SPAWN_RETRY_FIRST
+        while not self._closed:
+            try:
+                worker = Worker(self.path, self.generation, self._prefixes, self._memory)
+            except (RuntimeError, OSError) as exc:
+                log.warning("could not start a query worker (%s); retrying in %.1f s", exc, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, SPAWN_RETRY_MAX)
+                continue
+            if self._closed:  # closed while it started
+                worker.kill()
+            else:
+                self._idle.put(worker)
+            return
 
     def run(self, job: QueryJob) -> Outcome:
         self._follow_store()
@@ -282,6 +297,7 @@ class QueryPool:
         return outcome
 
     def close(self) -> None:
+        self._closed = True
         while True:
             try:
                 worker = self._idle.get_nowait()
