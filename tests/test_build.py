@@ -33,7 +33,7 @@ def test_build_writes_store_dumps_and_manifest(built):
     dumps = settings.output_dir / "dumps"
     assert sorted(p.name for p in dumps.iterdir()) == sorted(manifest["dumps"])
     # the build's own profile: every stage, in the order they ran, within the whole
-    stages = ["assemble", "consistency", "reason", "validate", "store", "statistics", "dumps"]
+    stages = ["assemble", "consistency", "reason", "write", "validate", "store", "dumps"]
     assert list(result.stages) == stages
     assert 0 < sum(result.stages.values()) <= result.seconds
 

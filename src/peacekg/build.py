@@ -17,15 +17,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from pyoxigraph import Quad, Store
+from pyoxigraph import Quad, RdfFormat, Store, parse, serialize
 
 from peacekg import __version__
+from peacekg.background import Background
 from peacekg.cache import ArticleCache
 from peacekg.config import Settings
 from peacekg.consistency import ConsistencyCheck
 from peacekg.dataset import Dataset, assemble
-from peacekg.dumps import write_dumps
+from peacekg.dumps import dump_file
 from peacekg.namespaces import Namespaces
 from peacekg.reasoning import materialise
 from peacekg.source import count_statistics
@@ -67,8 +69,9 @@ class BuildResult:
     checked: int
     """Articles validated in this build; the others were unchanged and came from the cache."""
     stages: dict[str, float]
-    """Seconds per stage; `consistency` counts writing HermiT's input and waiting for its
-    verdict once everything else is done, not the time HermiT runs alongside."""
+    """Seconds per stage of this process. HermiT, the store and the dumps run alongside in
+    processes of their own: `consistency`, `store` and `dumps` count only starting them
+    (writing their input: `write`) and waiting for them once there is nothing else to do."""
 
 
 @contextmanager
@@ -115,35 +118,56 @@ def _prune(build_dir: Path, keep: Path) -> None:
             shutil.rmtree(release, ignore_errors=True)
 
 
-def _write_release(
+def fill_store(source: Path, directory: Path) -> tuple[int, list[str], dict[str, object]]:
+    """A new store at directory from an N-Quads file, with its size, graphs and statistics
+    (runs in a process of its own: see `build`)."""
+    store = Store(str(directory))
+    # parsed, not bulk_load()ed: bulk_load renames blank nodes, and the dumps keep them
+    store.bulk_extend(parse(path=source, format=RdfFormat.N_QUADS))
+    store.flush()
+    graphs = sorted(g.value for g in store.named_graphs())
+    return len(store), graphs, count_statistics(store)
+
+
+def _release(
     build_dir: Path,
     settings: Settings,
+    ns: Namespaces,
     dataset: Dataset,
-    quads: list[Quad],
+    inferred: list[Quad],
+    to_check: list[Quad],
     hermit: ConsistencyCheck,
     clock: Stopwatch,
-) -> tuple[Path, int, list[str]]:
-    """Store, statistics and dumps in a new release directory, finished by its manifest.
+) -> tuple[Path, int, list[str], Report]:
+    """Validate, and meanwhile write store and dumps in a new release directory, finished by
+    its manifest once everything (HermiT included) has passed.
 
-    The manifest, which marks a release complete, is written only once HermiT agrees; a failed
-    write (full disk) or check removes the half-written release: space matters.
+    The store and the dumps need only the quads, so each is written by a process of its own
+    from one N-Quads file while this one validates: on two cores that takes the longest of
+    them, not their sum. A failure anywhere (a violation, a full disk, an inconsistency)
+    stops the others and removes the half-written release: space matters.
     """
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     release = build_dir / RELEASES / stamp
     release.mkdir(parents=True)
+    jobs: list[Background[Any]] = []
     try:
+        with clock.stage("write"):
+            source = release / "quads.nq"
+            serialize(dataset.quads + inferred, source, RdfFormat.N_QUADS)
+            store_job = Background(fill_store, source, release / "store")
+            jobs.append(store_job)
+            dumps_job = Background(dump_file, source, release / "dumps", ns.prefixes())
+            jobs.append(dumps_job)
+        with clock.stage("validate"):
+            report = validate(to_check, settings.shapes_dir, ns)
+        if not report.conforms:
+            raise ValidationFailedError(report)
         with clock.stage("store"):
-            store = Store(str(release / "store"))
-            store.bulk_extend(quads)
-            store.flush()
-            quad_count = len(store)
-            graphs = sorted(g.value for g in store.named_graphs())
-        with clock.stage("statistics"):
-            statistics = count_statistics(store)
-        del store
+            quad_count, graphs, statistics = store_job.result()
         with clock.stage("dumps"):
-            prefixes = Namespaces(settings.base_iri).prefixes()
-            dumps = write_dumps(quads, release / "dumps", prefixes)
+            dumps = dumps_job.result()
+        source.unlink()
         with clock.stage("consistency"):
             hermit.result()
         manifest = {
@@ -159,9 +183,11 @@ def _write_release(
         text = json.dumps(manifest, indent=2)
         (release / "manifest.json").write_text(text, encoding="utf-8")
     except BaseException:
+        for job in jobs:
+            job.cancel()
         shutil.rmtree(release, ignore_errors=True)
         raise
-    return release, quad_count, graphs
+    return release, quad_count, graphs, report
 
 
 def build(settings: Settings) -> BuildResult:
@@ -176,19 +202,15 @@ def build(settings: Settings) -> BuildResult:
         # Articles already checked with these exact inputs need no second look: check the
         # shared graphs with the new or changed articles only (see docs/reasoning.md).
         to_check = dataset.shared + [q for qs in dataset.unchecked.values() for q in qs]
-        # HermiT works in its own process on the other core while this one reasons, validates
-        # and writes the release; its verdict is awaited before anything is swapped in.
+        # HermiT works in its own process while this one reasons, validates and has the
+        # release written; its verdict is awaited before anything is swapped in.
         with clock.stage("consistency"):
             hermit = ConsistencyCheck(to_check)
         try:
             with clock.stage("reason"):
                 inferred = materialise(dataset.quads, ns)
-            with clock.stage("validate"):
-                report = validate(to_check, settings.shapes_dir, ns)
-            if not report.conforms:
-                raise ValidationFailedError(report)
-            release, quad_count, graphs = _write_release(
-                build_dir, settings, dataset, dataset.quads + inferred, hermit, clock
+            release, quad_count, graphs, report = _release(
+                build_dir, settings, ns, dataset, inferred, to_check, hermit, clock
             )
         except BaseException:
             hermit.cancel()

@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-from pyoxigraph import Quad, RdfFormat, Triple, serialize
+from pyoxigraph import Quad, RdfFormat, Triple, parse, serialize
 
 DUMPS = {
     "peacekg.trig": "all named graphs, TriG",
@@ -67,3 +67,11 @@ def write_dumps(
             "description": description,
         }
     return manifest
+
+
+def dump_file(
+    source: Path, directory: Path, prefixes: dict[str, str]
+) -> dict[str, dict[str, object]]:
+    """`write_dumps` of the quads in an N-Quads file, in their order (a build runs this in a
+    process of its own, alongside validation)."""
+    return write_dumps(parse(path=source, format=RdfFormat.N_QUADS), directory, prefixes)
