@@ -37,7 +37,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from progress import progress
+
+from peacekg.progress import progress
 
 REAL_ROOT = Path(__file__).resolve().parents[1]
 COPIED = ("ontology", "shapes", "queries")

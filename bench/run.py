@@ -41,8 +41,9 @@ from pathlib import Path
 from typing import Any
 
 import generate
-from progress import progress
 from tasks import MARK
+
+from peacekg.progress import progress
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent

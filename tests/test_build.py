@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import gzip
 import json
+import os
+import pty
 import re
+import struct
 import subprocess
 import sys
+import termios
 from pathlib import Path
 
 import pytest
@@ -120,6 +126,7 @@ def test_cli_build_and_query(project: Settings, tmp_path: Path):
     assert done.returncode == 0, done.stderr
     assert "quads" in done.stdout and "peacekg.trig" in done.stdout
     assert re.search(r"^stages: assemble \d+\.\ds, consistency ", done.stdout, re.M)
+    assert "build: " not in done.stderr  # no progress display when not on a terminal
     query = project.root / "queries" / "officers-in-more-than-one-mission.rq"
     table = subprocess.run([exe, *env_args, "query", str(query)], capture_output=True, text=True)
     assert table.returncode == 0, table.stderr
@@ -159,3 +166,26 @@ def test_cli_build_failure_prints_located_errors(project: Settings):
     assert done.returncode == 1
     assert "2023-10-31-mali-return.yaml:" in done.stderr and "quote not found" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_build_on_a_terminal_shows_what_it_is_doing(project: Settings):
+    """On a terminal (a pseudo-terminal with a size here) the running stage is shown live."""
+    exe = Path(sys.executable).with_name("peacekg")
+    main, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    process = subprocess.Popen(
+        [exe, "--build-dir", str(project.output_dir), "build"],
+        stdin=terminal,
+        stdout=subprocess.DEVNULL,
+        stderr=terminal,
+        env={"PEACEKG_ROOT": str(project.root), "PATH": "/usr/bin:/bin"},
+    )
+    os.close(terminal)
+    shown = b""
+    with contextlib.suppress(OSError):  # EIO once the build has exited and closed its side
+        while chunk := os.read(main, 65536):
+            shown += chunk
+    os.close(main)
+    assert process.wait(300) == 0
+    for stage in ("assemble", "reason", "validate", "store", "dumps"):
+        assert f"build: {stage}".encode() in shown, shown[-500:]

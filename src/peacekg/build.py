@@ -29,6 +29,7 @@ from peacekg.consistency import ConsistencyCheck
 from peacekg.dataset import Dataset, assemble
 from peacekg.dumps import dump_file
 from peacekg.namespaces import Namespaces
+from peacekg.progress import Status
 from peacekg.reasoning import materialise
 from peacekg.source import count_statistics
 from peacekg.store import CURRENT, RELEASES
@@ -44,13 +45,21 @@ class BuildLockedError(RuntimeError):
 
 class Stopwatch:
     """Seconds per stage of a build, in order: the profile `peacekg build` prints, so that a
-    slow build says where its time went."""
+    slow build says where its time went. On a terminal the running stage is shown live."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self.status = Status("build")
+
+    def __enter__(self) -> Stopwatch:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.status.close()
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
+        self.status.show(name)
         started = time.perf_counter()
         try:
             yield
@@ -193,10 +202,9 @@ def _release(
 def build(settings: Settings) -> BuildResult:
     started = time.perf_counter()
     build_dir = settings.output_dir
-    with build_lock(build_dir):
+    with build_lock(build_dir), Stopwatch() as clock:
         ns = Namespaces(settings.base_iri)
         cache = ArticleCache(build_dir / CACHE)
-        clock = Stopwatch()
         with clock.stage("assemble"):
             dataset = assemble(settings, cache)
         # Articles already checked with these exact inputs need no second look: check the

@@ -18,6 +18,7 @@ from peacekg.errors import BuildErrors, SourceError
 from peacekg.metadata import metadata_quads
 from peacekg.namespaces import Namespaces
 from peacekg.ontology import load_ontology
+from peacekg.progress import progress
 from peacekg.registry import Registry, load_registry
 from peacekg.seeds import Article, load_articles
 
@@ -80,7 +81,9 @@ def assemble(settings: Settings, cache: ArticleCache | None = None) -> Dataset:
     referenced: set[str] = set()
     referenced.update(a.author for a in articles.values() if a.author)
     paths = sorted((settings.mappings_dir / ARTICLE_MAPPINGS).glob("*.yaml"))
-    for path in paths:
+    for path in progress(
+        paths, len(paths), "mapping articles", None if len(paths) > 100 else False
+    ):
         if path.stem not in articles:
             message = f"no article {path.stem!r}: a mapping is named after its article's id"
             errors.append(SourceError(path, None, message))
