@@ -222,17 +222,7 @@ class Processes:
         return process
 
     def stop(self, process: subprocess.Popen[bytes]) -> None:
-        """Stop the process and its whole group (a build's HermiT, a server's workers)."""
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)  # stragglers left in the group
+        stop_group(process)
         process.log_handle.close()  # type: ignore[attr-defined]
         if process in self.children:
             self.children.remove(process)
@@ -378,6 +368,21 @@ def _tail(path: Path, lines: int = 20) -> list[str]:
     with contextlib.suppress(OSError):
         return path.read_text(errors="replace").splitlines()[-lines:]
     return []
+
+
+def stop_group(process: subprocess.Popen[bytes]) -> None:
+    """Stop a process and its whole group (a build's HermiT, a server's workers): SIGTERM,
+    SIGKILL after 10 s, then SIGKILL for any straggler left in the group."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def free_port() -> int:

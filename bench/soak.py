@@ -24,8 +24,6 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,6 +35,8 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from run import free_port, stop_group
 
 ROOT = Path(__file__).resolve().parents[1]
 PEACEKG = Path(sys.executable).with_name("peacekg")
@@ -66,12 +66,6 @@ class Result:
 
 
 # ---------------------------------------------------------------- the server and its memory
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def descendants(pid: int) -> list[int]:
@@ -133,13 +127,7 @@ def server(build_dir: Path, log: Path, timeout: float) -> Iterator[tuple[int, in
             time.sleep(0.2)
         yield port, process.pid
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
+        stop_group(process)
 
 
 class Sampler(threading.Thread):

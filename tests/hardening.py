@@ -11,7 +11,6 @@ import contextlib
 import http.client
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from serving import PEACEKG, free_port, wait_healthy
+from serving import PEACEKG, free_port, stop, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIENT_TIMEOUT = 20.0
@@ -70,18 +69,6 @@ def serve(*args: str, log: Path, env: dict[str, str] | None = None) -> Iterator[
         yield Server(base, port, process, log)
     finally:
         stop(process)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the process group (server and workers), SIGKILL what is left after 10 s."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(10)
 
 
 # ---------------------------------------------------------------- raw HTTP
