@@ -434,6 +434,33 @@ def test_builds_killed_at_random_points_never_damage_the_served_graph(released):
     assert not leftovers, f"partial releases left behind: {leftovers}"
 
 
+def test_a_release_writer_that_dies_fails_the_build_clearly(released):
+    """The store and dump writers are child processes of the build: one killed mid-way fails
+    the build in plain words, leaves no partial release, and the served graph stays."""
+    root, build_dir = released
+    releases = build_dir / "releases"
+    served = assert_intact(build_dir)
+    before = {p.name for p in releases.iterdir()}
+    process = _cli(root, build_dir, "build")
+    killed = None
+    deadline = time.monotonic() + BUILD_SECONDS * 5
+    while killed is None and process.poll() is None and time.monotonic() < deadline:
+        for pid in workers(process.pid):  # the build's spawned writers
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+                killed = pid
+                break
+        time.sleep(0.01)
+    _, stderr = process.communicate(timeout=300)
+    assert killed is not None, "the build never started its writer processes"
+    assert process.returncode == 1, stderr
+    assert "Traceback" not in stderr, stderr
+    assert "stopped without a result" in stderr, stderr
+    assert "the previous graph is untouched" in stderr, stderr
+    assert assert_intact(build_dir) == served
+    assert {p.name for p in releases.iterdir()} == before
+
+
 # ---------------------------------------------------------------- (d) a full disk
 
 

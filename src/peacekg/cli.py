@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from peacekg.background import BackgroundError
 from peacekg.build import BuildLockedError, build
 from peacekg.config import ServerSettings, Settings
 from peacekg.consistency import InconsistencyError, ReasonerUnavailableError
@@ -161,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except OSError as exc:  # disk full, permissions, I/O errors of the store (RocksDB)
+    # disk full, permissions, I/O errors of the store (RocksDB), a writer process that died
+    except (OSError, BackgroundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         if args.command == "build":
             print("build failed; the previous graph is untouched", file=sys.stderr)
