@@ -4,11 +4,12 @@ result is the same graph a clean build makes."""
 from __future__ import annotations
 
 import pytest
-from pyoxigraph import CanonicalizationAlgorithm, Dataset, Store
+from pyoxigraph import CanonicalizationAlgorithm, Dataset, NamedNode, Quad, Store
 
 from peacekg.build import CACHE, build
 from peacekg.config import Settings
 from peacekg.validation import ValidationFailedError
+from peacekg.workingstore import WORKING
 
 MALI = "mappings/articles/2023-10-31-mali-return.yaml"
 
@@ -75,3 +76,32 @@ def test_a_damaged_cache_entry_is_a_miss_not_an_error(project: Settings):
         entry.write_text("this is not N-Quads")
     again = build(project)
     assert again.checked == 5 and _quads(again) == _quads(first)
+
+
+def test_a_release_keeps_its_store_when_the_working_copy_moves_on(project: Settings):
+    """Each release's store is a checkpoint of the build's working copy (hard links to its
+    files): the next build rewrites graphs in the working copy, never in a release."""
+    first = build(project)
+    before = _quads(first)
+    assert (project.output_dir / WORKING / "store.json").is_file()
+    mapping = project.root / MALI
+    mapping.write_text(mapping.read_text().replace("value: 309", "value: 310"))
+    second = build(project)
+    assert _quads(first) == before
+    assert _quads(second) != before
+
+
+def test_a_working_copy_without_its_note_is_rebuilt_whole(project: Settings):
+    """A build that died while updating the working copy leaves it without its note; the next
+    build must not trust what is in it (here: a quad no article states)."""
+    build(project)
+    working = project.output_dir / WORKING / "store"
+    (working.parent / "store.json").unlink()
+    store = Store(str(working))
+    stray = Quad(NamedNode("urn:x:stray"), NamedNode("urn:x:p"), NamedNode("urn:x:o"))
+    store.add(Quad(stray.subject, stray.predicate, stray.object, NamedNode("urn:x:graph")))
+    store.flush()
+    del store
+    again = build(project)
+    clean = Settings(root=project.root, build_dir=project.root / "clean-build")
+    assert _quads(again) == _quads(build(clean))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import Quad, RdfFormat, Store, parse, serialize
+from pyoxigraph import Quad, RdfFormat, serialize
 
 from peacekg import __version__
 from peacekg.background import Background
@@ -31,9 +31,9 @@ from peacekg.dumps import dump_file
 from peacekg.namespaces import Namespaces
 from peacekg.progress import Status
 from peacekg.reasoning import materialise
-from peacekg.source import count_statistics
 from peacekg.store import CURRENT, RELEASES
 from peacekg.validation import Report, ValidationFailedError, validate
+from peacekg.workingstore import WORKING, content_digests, fill_store
 
 KEEP_RELEASES = 2
 CACHE = "cache"
@@ -127,17 +127,6 @@ def _prune(build_dir: Path, keep: Path) -> None:
             shutil.rmtree(release, ignore_errors=True)
 
 
-def fill_store(source: Path, directory: Path) -> tuple[int, list[str], dict[str, object]]:
-    """A new store at directory from an N-Quads file, with its size, graphs and statistics
-    (runs in a process of its own: see `build`)."""
-    store = Store(str(directory))
-    # parsed, not bulk_load()ed: bulk_load renames blank nodes, and the dumps keep them
-    store.bulk_extend(parse(path=source, format=RdfFormat.N_QUADS))
-    store.flush()
-    graphs = sorted(g.value for g in store.named_graphs())
-    return len(store), graphs, count_statistics(store)
-
-
 def _release(
     build_dir: Path,
     settings: Settings,
@@ -153,8 +142,10 @@ def _release(
 
     The store and the dumps need only the quads, so each is written by a process of its own
     from one N-Quads file while this one validates: on two cores that takes the longest of
-    them, not their sum. A failure anywhere (a violation, a full disk, an inconsistency)
-    stops the others and removes the half-written release: space matters.
+    them, not their sum. The store is a checkpoint of the build's working copy, in which only
+    the graphs that changed are rewritten (peacekg.workingstore). A failure anywhere (a
+    violation, a full disk, an inconsistency) stops the others and removes the half-written
+    release: space matters.
     """
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     release = build_dir / RELEASES / stamp
@@ -164,7 +155,13 @@ def _release(
         with clock.stage("write"):
             source = release / "quads.nq"
             serialize(dataset.quads + inferred, source, RdfFormat.N_QUADS)
-            store_job = Background(fill_store, source, release / "store")
+            # an article's graph is known by its cache key; the others by their content
+            digests = content_digests(dataset.shared + inferred) | {
+                ns.graph(f"article/{article_id}").value: key
+                for article_id, key in dataset.keys.items()
+            }
+            working = build_dir / WORKING / "store"
+            store_job = Background(fill_store, source, release / "store", working, digests)
             jobs.append(store_job)
             dumps_job = Background(dump_file, source, release / "dumps", ns.prefixes())
             jobs.append(dumps_job)

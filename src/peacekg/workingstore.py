@@ -1,0 +1,94 @@
+"""A working copy of the store, updated graph by graph; each release's store is a checkpoint of it.
+
+A rebuild after one article changed used to write all of a million quads into a new store.
+Instead the build keeps one store of its own (`build/working/store`) with a note of what each
+of its named graphs holds (`store.json`: graph -> digest of its content). A build replaces only
+the graphs whose digest changed, then takes a RocksDB checkpoint into the new release: hard
+links to the unchanged files, so the release is a store of its own at almost no cost, and
+later changes to the working copy never touch it.
+
+Crash safety: the note is removed before the working copy is touched and written back only
+after it is flushed, so a build that dies half-way leaves no note, and the next one rebuilds
+the working copy from scratch. The build lock keeps two builds from sharing it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, parse, serialize
+
+from peacekg.source import count_statistics
+
+WORKING = "working"
+DEFAULT = ""
+"""The key of the default graph among the named graphs' IRIs."""
+
+
+def graph_key(quad: Quad) -> str:
+    return quad.graph_name.value if isinstance(quad.graph_name, NamedNode) else DEFAULT
+
+
+def content_digests(quads: Iterable[Quad]) -> dict[str, str]:
+    """Digest of each graph's quads, as written (the order the build makes them in)."""
+    graphs: dict[str, list[Quad]] = defaultdict(list)
+    for quad in quads:
+        graphs[graph_key(quad)].append(quad)
+    return {
+        g: hashlib.sha256(serialize(qs, format=RdfFormat.N_QUADS) or b"").hexdigest()
+        for g, qs in graphs.items()
+    }
+
+
+def _known(note: Path) -> dict[str, str]:
+    try:
+        graphs = json.loads(note.read_text(encoding="utf-8"))["graphs"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return graphs if isinstance(graphs, dict) else {}
+
+
+def fill_store(
+    source: Path, release_store: Path, working: Path, digests: dict[str, str]
+) -> tuple[int, list[str], dict[str, object]]:
+    """Bring the working copy to the quads of `source` (N-Quads, every graph in `digests`),
+    checkpoint it to `release_store`; its size, graphs and statistics. Runs in a process of
+    its own, alongside validation (see `peacekg.build`)."""
+    note = working.with_name(working.name + ".json")
+    known = _known(note)
+    note.unlink(missing_ok=True)  # in flux from here until the note is written again
+    if not known:
+        shutil.rmtree(working, ignore_errors=True)
+    working.parent.mkdir(parents=True, exist_ok=True)
+    store = Store(str(working))
+    fresh = {g for g, digest in digests.items() if known.get(g) != digest}
+    for g in fresh | (set(known) - set(digests)):
+        if g == DEFAULT:
+            store.clear_graph(DefaultGraph())
+        else:
+            store.remove_graph(NamedNode(g))
+    # parsed, not bulk_load()ed: bulk_load renames blank nodes, and the dumps keep them
+    quads = parse(path=source, format=RdfFormat.N_QUADS)
+    store.bulk_extend(q for q in quads if _in(q, fresh, digests))
+    store.flush()
+    store.backup(str(release_store))
+    graphs = sorted(g.value for g in store.named_graphs())
+    result = len(store), graphs, count_statistics(store)
+    del store
+    tmp = note.with_name(f"{note.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"graphs": digests}, indent=0), encoding="utf-8")
+    os.replace(tmp, note)
+    return result
+
+
+def _in(quad: Quad, fresh: set[str], digests: dict[str, str]) -> bool:
+    key = graph_key(quad)
+    if key not in digests:  # a graph the digests do not describe would go unnoticed later
+        raise ValueError(f"graph {key or 'DEFAULT'} has no digest: cannot track it")
+    return key in fresh
