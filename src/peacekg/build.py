@@ -156,7 +156,7 @@ def _release(
             source = release / "quads.nq"
             serialize(dataset.quads + inferred, source, RdfFormat.N_QUADS)
             # an article's graph is known by its cache key; the others by their content
-            digests = content_digests(dataset.shared + inferred) | {
+            digests = content_digests(dataset.shared + dataset.metadata + inferred) | {
                 ns.graph(f"article/{article_id}").value: key
                 for article_id, key in dataset.keys.items()
             }

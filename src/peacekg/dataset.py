@@ -31,9 +31,12 @@ class Dataset:
     articles: list[str]
     registry: Registry
     shared: list[Quad]
-    """Ontology, registry and metadata: the graphs every article's checks need."""
+    """Ontology and registry: the graphs every article's checks need."""
+    metadata: list[Quad]
+    """The metadata graph: one node per article, each described by its own quads only."""
     unchecked: dict[str, list[Quad]]
-    """Article graphs not yet validated by a successful build (all of them without a cache)."""
+    """Article graphs, with their article's metadata, not yet validated by a successful build
+    (all of them without a cache)."""
     keys: dict[str, str]
     """Article id -> cache key of its inputs."""
 
@@ -52,6 +55,7 @@ def _article_key(shared: bytes, article: Article, mapping: Path) -> str:
             article.source,
             article.author,
             article.dateline,
+            article.line,  # the metadata names its line in articles.yaml
         )
     )
     return digest(shared, article.text.encode(), about.encode(), mapping.read_bytes())
@@ -72,8 +76,12 @@ def assemble(settings: Settings, cache: ArticleCache | None = None) -> Dataset:
         raise SourceError(settings.seeds_dir / "articles.yaml", None, str(exc)) from None
 
     errors: list[SourceError] = []
-    shared = [*ontology.quads, *registry.quads, *metadata]
-    quads: list[Quad] = list(shared)
+    shared = [*ontology.quads, *registry.quads]
+    quads: list[Quad] = [*shared, *metadata]
+    node_of = {ns.id(f"article/{a}").value: a for a in articles}
+    about: dict[str, list[Quad]] = {}  # article id -> the metadata quads of its node
+    for quad in metadata:
+        about.setdefault(node_of[quad.subject.value], []).append(quad)
     shared_key = shared_inputs(settings.root, settings.base_iri)
     unchecked: dict[str, list[Quad]] = {}
     keys: dict[str, str] = {}
@@ -108,7 +116,7 @@ def assemble(settings: Settings, cache: ArticleCache | None = None) -> Dataset:
                 cache.put(article_id, key, article_quads, refs)
         keys[article_id] = key
         if entry is None or not entry.checked:
-            unchecked[article_id] = article_quads
+            unchecked[article_id] = article_quads + about.get(article_id, [])
         if article_id in mapped:
             errors.append(
                 SourceError(
@@ -139,4 +147,4 @@ def assemble(settings: Settings, cache: ArticleCache | None = None) -> Dataset:
                 )
     if errors:
         raise BuildErrors(errors)
-    return Dataset(quads, sorted(mapped), registry, shared, unchecked, keys)
+    return Dataset(quads, sorted(mapped), registry, shared, metadata, unchecked, keys)
