@@ -10,6 +10,7 @@ from peacekg.build import CACHE, build
 from peacekg.config import Settings
 from peacekg.validation import ValidationFailedError
 from peacekg.workingstore import WORKING
+from peacekg.yamlsource import load_yaml
 
 MALI = "mappings/articles/2023-10-31-mali-return.yaml"
 
@@ -105,3 +106,19 @@ def test_a_working_copy_without_its_note_is_rebuilt_whole(project: Settings):
     again = build(project)
     clean = Settings(root=project.root, build_dir=project.root / "clean-build")
     assert _quads(again) == _quads(build(clean))
+
+
+def test_parsed_yaml_is_kept_by_content(tmp_path):
+    """articles.yaml of 10,000 articles takes seconds to parse: a build keeps the parse, with
+    the line of every mapping (errors cite them), for as long as the file's bytes are the same."""
+    source, cache = tmp_path / "articles.yaml", tmp_path / "parsed"
+    source.write_text("- id: x\n  title: T\n")
+    first = load_yaml(source, cache)
+    assert load_yaml(source, cache) == first == load_yaml(source)
+    assert load_yaml(source, cache)[0].line == 1
+    source.write_text("# moved down a line\n- id: x\n  title: U\n")
+    again = load_yaml(source, cache)
+    assert again[0]["title"] == "U" and again[0].line == 2
+    assert len(list(cache.iterdir())) == 1  # the parse of the old bytes is gone
+    next(cache.iterdir()).write_bytes(b"not a pickle")
+    assert load_yaml(source, cache) == again  # a damaged entry is parsed afresh

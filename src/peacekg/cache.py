@@ -62,6 +62,8 @@ class Entry:
 class ArticleCache:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self.parsed = directory.with_name(directory.name + "-yaml")
+        """Where parsed YAML is kept (see yamlsource.load_yaml); not an article's folder."""
 
     def _paths(self, article_id: str, key: str) -> tuple[Path, Path, Path]:
         folder = self.directory / article_id

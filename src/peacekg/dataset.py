@@ -68,7 +68,7 @@ def assemble(settings: Settings, cache: ArticleCache | None = None) -> Dataset:
     """
     ns = Namespaces(settings.base_iri)
     ontology = load_ontology(settings.ontology_dir, ns)
-    articles = load_articles(settings.seeds_dir)
+    articles = load_articles(settings.seeds_dir, cache.parsed if cache else None)
     registry = load_registry(settings.mappings_dir, ns, ontology, settings.root)
     try:
         metadata = metadata_quads(articles, registry, ns, settings.root)

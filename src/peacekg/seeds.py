@@ -126,10 +126,11 @@ def _article(node: object, seeds_dir: Path, parent: Located) -> Article:
     return article
 
 
-def load_articles(seeds_dir: Path) -> dict[str, Article]:
-    """All articles listed in seeds/articles.yaml, keyed by id, checked against their text."""
+def load_articles(seeds_dir: Path, cache: Path | None = None) -> dict[str, Article]:
+    """All articles listed in seeds/articles.yaml, keyed by id, checked against their text
+    (its parse cached in `cache`, if given: see `load_yaml`)."""
     path = seeds_dir / METADATA_FILE
-    entries = load_yaml(path)
+    entries = load_yaml(path, cache)
     if not isinstance(entries, list):
         raise SourceError(path, 1, "expected a list of articles")
     articles: dict[str, Article] = {}

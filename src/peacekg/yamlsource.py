@@ -6,6 +6,10 @@ each node's position while composing, so a SafeLoader subclass keeps it on the d
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +27,9 @@ class Located(dict[str, Any]):
     def where(self) -> str:
         return f"{self.path}:{self.line}"
 
+
+LOADER_CODE = Path(__file__).read_bytes()
+"""Part of a parse cache key: a change to how files are loaded invalidates what was cached."""
 
 # libyaml's parser (7x faster here) keeps node positions too; pure Python where it is missing.
 BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -76,9 +83,31 @@ def _deepest_line(text: str) -> int:
     return line
 
 
-def load_yaml(path: Path) -> Any:
-    """Parse one YAML file; syntax errors become a SourceError at the offending line."""
+def load_yaml(path: Path, cache: Path | None = None) -> Any:
+    """Parse one YAML file; syntax errors become a SourceError at the offending line.
+
+    With a cache directory, a file parsed before (same path, same bytes, same loader code) is
+    read back from a pickle there: building the line-numbered objects of 10,000 articles'
+    metadata takes ~2 s, reading them back a tenth of that.
+    """
     data = path.read_bytes()
+    if cache is None:
+        return _parse(path, data)
+    key = hashlib.sha256(b"\0".join([str(path).encode(), data, LOADER_CODE])).hexdigest()
+    stored = cache / f"{path.stem}-{key[:32]}.pickle"
+    with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError):
+        return pickle.loads(stored.read_bytes())  # our own file, named by its content
+    parsed = _parse(path, data)
+    cache.mkdir(parents=True, exist_ok=True)
+    for old in cache.glob(f"{path.stem}-*.pickle"):
+        old.unlink(missing_ok=True)
+    tmp = stored.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+    os.replace(tmp, stored)
+    return parsed
+
+
+def _parse(path: Path, data: bytes) -> Any:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
