@@ -3,6 +3,8 @@ result is the same graph a clean build makes."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from pyoxigraph import CanonicalizationAlgorithm, Dataset, NamedNode, Quad, Store
 
@@ -122,3 +124,21 @@ def test_parsed_yaml_is_kept_by_content(tmp_path):
     assert len(list(cache.iterdir())) == 1  # the parse of the old bytes is gone
     next(cache.iterdir()).write_bytes(b"not a pickle")
     assert load_yaml(source, cache) == again  # a damaged entry is parsed afresh
+
+
+@pytest.mark.parametrize("damage", ["emptied", "unreadable"])
+def test_a_working_copy_that_is_not_what_its_note_says_is_rebuilt_whole(project, damage):
+    """The note is kept but the store behind it is not what it says (lost files, a restored
+    backup, corruption): its size gives it away, or it does not open; either way the next
+    build rebuilds the working copy instead of patching it."""
+    build(project)
+    working = project.output_dir / WORKING / "store"
+    shutil.rmtree(working)
+    if damage == "emptied":
+        Store(str(working)).flush()
+    else:
+        working.mkdir()
+        (working / "CURRENT").write_text("MANIFEST-999999\n")  # names a manifest that is gone
+    again = build(project)
+    clean = Settings(root=project.root, build_dir=project.root / "clean-build")
+    assert _quads(again) == _quads(build(clean))

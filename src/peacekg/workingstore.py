@@ -9,7 +9,8 @@ later changes to the working copy never touch it.
 
 Crash safety: the note is removed before the working copy is touched and written back only
 after it is flushed, so a build that dies half-way leaves no note, and the next one rebuilds
-the working copy from scratch. The build lock keeps two builds from sharing it.
+the working copy from scratch; so does a copy that does not open or does not hold as many
+quads as the note says. The build lock keeps two builds from sharing it.
 """
 
 from __future__ import annotations
@@ -46,12 +47,32 @@ def content_digests(quads: Iterable[Quad]) -> dict[str, str]:
     }
 
 
-def _known(note: Path) -> dict[str, str]:
+def _known(note: Path) -> tuple[dict[str, str], int]:
+    """What the note says the working copy holds: graph -> digest, and its number of quads."""
     try:
-        graphs = json.loads(note.read_text(encoding="utf-8"))["graphs"]
+        content = json.loads(note.read_text(encoding="utf-8"))
+        graphs, quads = content["graphs"], content["quads"]
     except (OSError, ValueError, KeyError, TypeError):
-        return {}
-    return graphs if isinstance(graphs, dict) else {}
+        return {}, 0
+    return (graphs, quads) if isinstance(graphs, dict) and isinstance(quads, int) else ({}, 0)
+
+
+def _open(working: Path, note: Path) -> tuple[Store, dict[str, str]]:
+    """The working copy and what it holds, or an empty one when it cannot be trusted: no note
+    (a build died updating it), a store that does not open, or not the size the note says."""
+    known, size = _known(note)
+    note.unlink(missing_ok=True)  # in flux from here until the note is written again
+    if known:
+        try:
+            store = Store(str(working))
+            if len(store) == size:
+                return store, known
+            del store
+        except (OSError, RuntimeError):  # RuntimeError: how RocksDB reports corruption
+            pass
+    shutil.rmtree(working, ignore_errors=True)
+    working.parent.mkdir(parents=True, exist_ok=True)
+    return Store(str(working)), {}
 
 
 def fill_store(
@@ -61,12 +82,7 @@ def fill_store(
     checkpoint it to `release_store`; its size, graphs and statistics. Runs in a process of
     its own, alongside validation (see `peacekg.build`)."""
     note = working.with_name(working.name + ".json")
-    known = _known(note)
-    note.unlink(missing_ok=True)  # in flux from here until the note is written again
-    if not known:
-        shutil.rmtree(working, ignore_errors=True)
-    working.parent.mkdir(parents=True, exist_ok=True)
-    store = Store(str(working))
+    store, known = _open(working, note)
     fresh = {g for g, digest in digests.items() if known.get(g) != digest}
     for g in set(known) - set(digests):
         _drop(store, g)
@@ -90,7 +106,7 @@ def fill_store(
     result = len(store), graphs, count_statistics(store)
     del store
     tmp = note.with_name(f"{note.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"graphs": digests}, indent=0), encoding="utf-8")
+    tmp.write_text(json.dumps({"graphs": digests, "quads": result[0]}), encoding="utf-8")
     os.replace(tmp, note)
     return result
 
