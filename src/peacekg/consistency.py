@@ -5,7 +5,7 @@ plain words by looking for the axiom patterns peacekg uses that can clash (disjo
 functional data properties); HermiT's own message is kept for anything else.
 
 HermiT runs as a Java process of its own, so a build can start it and go on validating and
-storing on the other core while it works (`start_consistency`), and learn its verdict before
+storing on the other core while it works (`ConsistencyCheck`), and learn its verdict before
 the release is swapped in. We call HermiT's command line with `-k` (is owl:Thing satisfiable,
 i.e. is the ontology consistent) on N-Triples written by Oxigraph, rather than through
 `owlready2.sync_reasoner_hermit`: that one also classifies every class, property and individual
@@ -148,7 +148,7 @@ class ConsistencyCheck:
         self._quads = quads
         self._dir = tempfile.TemporaryDirectory(prefix="peacekg-hermit-")
         data = Path(self._dir.name) / "check.nt"
-        skip = derivation_only(q.triple for q in quads)
+        skip = derivation_only(q.triple for q in quads if q.predicate.value in AXIOMS)
         serialize(
             (q.triple for q in quads if q.predicate.value not in DERIVING or q.triple not in skip),
             data,
@@ -158,12 +158,17 @@ class ConsistencyCheck:
         command = [java, f"-Xmx{owlready2.reasoning.JAVA_MEMORY}M", "-cp", HERMIT_CLASSPATH]
         command += ["org.semanticweb.HermiT.cli.CommandLine", "-k"]
         command += ["--ignoreUnsupportedDatatypes", data.as_uri()]
-        self._process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # Its output goes to files, not pipes: nobody reads a pipe until the verdict is due,
+        # and a full one would stall HermiT meanwhile.
+        self._out, self._err = Path(self._dir.name) / "out", Path(self._dir.name) / "err"
+        with open(self._out, "wb") as out, open(self._err, "wb") as err:
+            self._process = subprocess.Popen(command, stdout=out, stderr=err)
 
     def result(self) -> None:
         """Wait for HermiT; raise InconsistencyError with reasons in plain words on a clash."""
         try:
-            out, err = self._process.communicate()
+            self._process.wait()
+            out, err = self._out.read_bytes(), self._err.read_bytes()
         finally:
             self._dir.cleanup()
         if CONSISTENT in out:
