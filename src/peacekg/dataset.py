@@ -81,7 +81,11 @@ def assemble(settings: Settings, cache: ArticleCache | None = None) -> Dataset:
     node_of = {ns.id(f"article/{a}").value: a for a in articles}
     about: dict[str, list[Quad]] = {}  # article id -> the metadata quads of its node
     for quad in metadata:
-        about.setdefault(node_of[quad.subject.value], []).append(quad)
+        owner = node_of.get(quad.subject.value)
+        if owner is None:  # about no one article: checked with the shared graphs, always
+            shared.append(quad)
+        else:
+            about.setdefault(owner, []).append(quad)
     shared_key = shared_inputs(settings.root, settings.base_iri)
     unchecked: dict[str, list[Quad]] = {}
     keys: dict[str, str] = {}
