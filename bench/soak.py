@@ -159,17 +159,22 @@ def example_queries() -> dict[str, str]:
     return found
 
 
+def send(conn: http.client.HTTPConnection, body: bytes) -> tuple[int, bytes]:
+    """POST one query on a (kept-alive) connection: status and body."""
+    conn.request(
+        "POST",
+        "/sparql",
+        body=body,
+        headers={"Content-Type": "application/sparql-query", "Accept": ACCEPT},
+    )
+    reply = conn.getresponse()
+    return reply.status, reply.read()
+
+
 def post(port: int, body: bytes, timeout: float = 60) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request(
-            "POST",
-            "/sparql",
-            body=body,
-            headers={"Content-Type": "application/sparql-query", "Accept": ACCEPT},
-        )
-        reply = conn.getresponse()
-        return reply.status, reply.read()
+        return send(conn, body)
     finally:
         conn.close()
 
@@ -265,15 +270,8 @@ def load_with_threads(port: int, queries: dict[str, str], clients: int, seconds:
             i += 1
             started = time.monotonic()
             try:
-                conn.request(
-                    "POST",
-                    "/sparql",
-                    body=body,
-                    headers={"Content-Type": "application/sparql-query", "Accept": ACCEPT},
-                )
-                reply = conn.getresponse()
-                reply.read()
-                kind = None if reply.status == 200 else f"status {reply.status}"
+                status, _ = send(conn, body)
+                kind = None if status == 200 else f"status {status}"
             except (OSError, http.client.HTTPException) as exc:
                 kind = type(exc).__name__
                 conn.close()

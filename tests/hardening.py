@@ -9,18 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import os
 import re
 import socket
-import subprocess
 import sys
 import time
 import urllib.parse
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-from serving import PEACEKG, free_port, stop, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIENT_TIMEOUT = 20.0
@@ -41,34 +36,6 @@ _LEAKS = (
     b"/pytest-of-",
 )
 _PATHLIKE = re.compile(rb"(?<![\w:/.])/(?:usr|home|root|tmp|var|etc|opt|proc|work)/[\w.-]+")
-
-
-@dataclass
-class Server:
-    base: str
-    port: int
-    process: subprocess.Popen[bytes]
-    log: Path
-
-
-@contextlib.contextmanager
-def serve(*args: str, log: Path, env: dict[str, str] | None = None) -> Iterator[Server]:
-    """`peacekg ARGS --host 127.0.0.1 --port <free>` (ARGS end with `serve ...`) for a block."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with open(log, "wb") as stderr:
-        process = subprocess.Popen(
-            [str(PEACEKG), *args, "--host", "127.0.0.1", "--port", str(port)],
-            env={**os.environ, **(env or {})},
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            start_new_session=True,
-        )
-    try:
-        wait_healthy(base, process)
-        yield Server(base, port, process, log)
-    finally:
-        stop(process)
 
 
 # ---------------------------------------------------------------- raw HTTP

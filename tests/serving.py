@@ -14,6 +14,7 @@ import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 PEACEKG = Path(sys.executable).with_name("peacekg")
@@ -42,25 +43,39 @@ def wait_healthy(
     raise RuntimeError(f"the server at {base} did not become healthy in {timeout} s")
 
 
+@dataclass
+class Server:
+    base: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
 @contextlib.contextmanager
-def running_server(*args: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    """`peacekg serve ARGS --port <free>` until the block ends; yields http://127.0.0.1:<port>."""
+def serve(*args: str, log: Path, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """`peacekg ARGS --host 127.0.0.1 --port <free>` (ARGS end with `serve ...`) for a block."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    # The server's log goes to a file: a pipe nobody reads would block it after 64 KB.
-    with tempfile.TemporaryFile() as log:
+    with open(log, "wb") as stderr:
         process = subprocess.Popen(
             [str(PEACEKG), *args, "--host", "127.0.0.1", "--port", str(port)],
             env={**os.environ, **(env or {})},
             stdout=subprocess.DEVNULL,
-            stderr=log,
+            stderr=stderr,
             start_new_session=True,
         )
-        try:
-            wait_healthy(base, process)
-            yield base
-        finally:
-            stop(process)
+    try:
+        wait_healthy(base, process)
+        yield Server(base, port, process, log)
+    finally:
+        stop(process)
+
+
+@contextlib.contextmanager
+def running_server(*args: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`serve` with its log in a temporary file; yields http://127.0.0.1:<port>."""
+    with tempfile.TemporaryDirectory() as logs, serve(*args, log=Path(logs) / "log", env=env) as s:
+        yield s.base
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

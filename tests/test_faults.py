@@ -30,8 +30,8 @@ import pytest
 from pyoxigraph import RdfFormat, Store, parse
 
 from conftest import INPUTS, ROOT
-from hardening import Reply, call, cpu_ticks, describe, leaks, serve, stop, workers
-from serving import PEACEKG, free_port, wait_healthy
+from hardening import Reply, call, cpu_ticks, describe, leaks, workers
+from serving import PEACEKG, free_port, serve, stop, wait_healthy
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 SIMPLE = "SELECT ?s WHERE { ?s a <https://schema.org/Person> } LIMIT 3"

@@ -31,9 +31,9 @@ from hardening import (
     exchange,
     problems,
     request_bytes,
-    serve,
     workers,
 )
+from serving import serve
 
 TOTAL = int(os.environ.get("PEACEKG_FUZZ_EXAMPLES", "3000"))
 SHARE = {"queries": 0.45, "protocol": 0.25, "paths": 0.2, "raw": 0.1}

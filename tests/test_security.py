@@ -22,7 +22,8 @@ from html.parser import HTMLParser
 import pytest
 
 from conftest import INPUTS, ROOT
-from hardening import Server, call, leaks, serve
+from hardening import call, leaks
+from serving import Server, serve
 
 ALLOWED = "http://allowed.example/sparql"
 HOSTILE_TITLE = "</script><script>alert(\"x\")</script> & 'q'"
