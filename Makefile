@@ -38,10 +38,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 build: $(STAMP)  ## map, reason, check and validate into build/current (store) and build/dumps
-	$(BIN)/peacekg build
+	$(BIN)/peacekg build --require-coverage
 
 build/current/manifest.json: $(STAMP) $(BUILD_INPUTS)
-	$(BIN)/peacekg build
+	$(BIN)/peacekg build --require-coverage
 
 yasgui: $(YASGUI)  ## fetch the pinned YASGUI into $(YASGUI_DIR) (once)
 

@@ -11,17 +11,48 @@ from peacekg.background import BackgroundError
 from peacekg.build import BuildLockedError, build
 from peacekg.config import ServerSettings, Settings
 from peacekg.consistency import InconsistencyError, ReasonerUnavailableError
+from peacekg.coverage import Gap, gaps
+from peacekg.dataset import ARTICLE_MAPPINGS
 from peacekg.diagram import GraphvizMissingError, diagram_svg
 from peacekg.errors import BuildErrors, SourceError
 from peacekg.namespaces import Namespaces
 from peacekg.query import FORMATS, run, serialize, table
+from peacekg.seeds import load_articles
 from peacekg.serve import serve
 from peacekg.store import NoGraphError, open_store, read_manifest
 from peacekg.validation import ValidationFailedError, validate
 from peacekg.wikidata.command import add_parser as add_wikidata_parser
 
 
+def _coverage_gaps(settings: Settings, only: list[str] | None = None) -> list[Gap]:
+    articles = load_articles(settings.seeds_dir)
+    unknown = sorted(set(only or ()) - set(articles))
+    if unknown:
+        raise ValueError(f"unknown article(s) {', '.join(unknown)}; known: {', '.join(articles)}")
+    found: list[Gap] = []
+    for article_id in only or sorted(articles):
+        mapping = settings.mappings_dir / ARTICLE_MAPPINGS / f"{article_id}.yaml"
+        if mapping.exists():
+            found.extend(gaps(articles[article_id], mapping))
+    return found
+
+
+def _coverage(args: argparse.Namespace, settings: Settings) -> int:
+    found = _coverage_gaps(settings, args.articles)
+    for gap in found:
+        print(gap.shown(settings.root))
+    print(f"{len(found)} factual sentence(s) with no fact and no waiver")
+    return 1 if found else 0
+
+
 def _build(args: argparse.Namespace, settings: Settings) -> int:
+    if args.require_coverage and (found := _coverage_gaps(settings)):
+        raise BuildErrors(
+            [
+                SourceError(g.path, g.sentence.line, f"no fact or waiver: {g.sentence.text}")
+                for g in found
+            ]
+        )
     result = build(settings)
     manifest = read_manifest(settings.output_dir)
     for warning in result.report.warnings:
@@ -91,7 +122,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--build-dir", type=Path, help="where builds go (default: ./build)")
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="map, reason, check, validate, then store and dump")
+    b.add_argument(
+        "--require-coverage",
+        action="store_true",
+        help="fail if a factual sentence has no fact and no waiver (see peacekg coverage)",
+    )
     b.set_defaults(run=_build)
+    c = sub.add_parser(
+        "coverage", help="list factual sentences that no fact covers and no waiver explains"
+    )
+    c.add_argument("articles", nargs="*", metavar="ARTICLE", help="article ids (default: all)")
+    c.set_defaults(run=_coverage)
     v = sub.add_parser("validate", help="SHACL + closed-vocabulary report on the built graph")
     v.set_defaults(run=_validate)
     s = sub.add_parser(

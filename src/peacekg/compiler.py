@@ -21,17 +21,17 @@ from peacekg.ontology import Ontology
 from peacekg.quotes import QuoteError, Span, locate
 from peacekg.registry import Entity, Registry, source_line
 from peacekg.seeds import Article
-from peacekg.terms import (
-    count_literal,
-    date_literal,
-    duration_literal,
-    text_literal,
-    time_property,
-)
+from peacekg.terms import count_literal, date_literal, text_literal, time_property
+from peacekg.validity import Instant, Validity, parse_validity, reported
 from peacekg.yamlsource import Located, load_mapping
 
 FACT_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+FACT_REF = re.compile(r"^(?:([a-z0-9][a-z0-9-]*)/)?([a-z0-9][a-z0-9-]*)$")
 PERSON_UNITS = frozenset({"officer", "military-personnel", "peacekeeper"})
+TIMED = frozenset({"deployment", "post", "rank", "figure", "event", "group"})
+"""Fact types whose mapping must say when they hold; the others hold at publication."""
+INTENDABLE = frozenset({"deployment", "figure", "event"})
+"""Fact types that may state a plan, proposal or approval rather than a fact."""
 AGENTS = ("person", "unit")
 ACTORS = ("person", "organization", "unit", "place", "group")
 
@@ -45,6 +45,8 @@ class Claim:
     node: NamedNode
     quads: list[Quad] = field(default_factory=list)
     label: str = ""
+    validity: Validity | None = None
+    status: str = "actual"
 
     def add(
         self, predicate: str | NamedNode, obj: object, subject: NamedNode | None = None
@@ -79,29 +81,45 @@ class Claim:
     def date(self, key: str) -> Literal | None:
         return self.f.convert(key, date_literal, required=False)
 
-    def period(self, link: str | NamedNode) -> None:
-        """start/end/duration as an OWL-Time interval (#period) linked by `link`."""
-        start, end = self.date("start"), self.date("end")
-        duration = self.f.convert("duration", duration_literal, required=False)
-        if start is None and end is None and duration is None:
-            return
-        if start is not None and end is not None:
-            # ISO dates of any precision compare as text on their common prefix.
-            n = min(len(start.value), len(end.value))
-            if start.value[:n] > end.value[:n]:
-                raise self.f.error(f"start {start.value} is after end {end.value}")
-        interval = iri(self.node.value + "#period")
-        self.add(link, interval)
+    @property
+    def actual(self) -> bool:
+        return self.status == "actual"
+
+    def roles(self, link: NamedNode) -> None:
+        for key in self.f.listing("roles"):
+            try:
+                self.add(link, self.ctx.ontology.code("role", str(key)))
+            except KeyError as exc:
+                raise self.f.error(f"field 'roles': {exc.args[0]}") from None
+
+    def interval(self) -> NamedNode:
+        """The claim's validity as an OWL-Time interval (#valid) with exact or bounded instants."""
+        v = self.validity
+        assert v is not None
+        interval = iri(self.node.value + "#valid")
         self.add(A, iri(TIME + "ProperInterval"), interval)
-        for name, value in (("start", start), ("end", end)):
-            if value is not None:
-                instant = iri(f"{self.node.value}#{name}")
-                edge = "hasBeginning" if name == "start" else "hasEnd"
-                self.add(TIME + edge, instant, interval)
-                self.add(A, iri(TIME + "Instant"), instant)
-                self.add(TIME + time_property(value), value, instant)
-        if duration is not None:
-            self.add(TIME + "hasXSDDuration", duration, interval)
+        self.add(self.pk("timeStatement"), Literal(v.statement), interval)
+        for name, edge, instant in (
+            ("start", "hasBeginning", v.start),
+            ("end", "hasEnd", v.end),
+            ("at", "inside", v.at),
+        ):
+            if instant is not None:
+                node = iri(f"{self.node.value}#{name}")
+                self.add(TIME + edge, node, interval)
+                self._instant(node, instant)
+        if v.duration is not None:
+            self.add(TIME + "hasXSDDuration", v.duration, interval)
+        return interval
+
+    def _instant(self, node: NamedNode, instant: Instant) -> None:
+        self.add(A, iri(TIME + "Instant"), node)
+        if instant.exact is not None:
+            self.add(TIME + time_property(instant.exact), instant.exact, node)
+        if instant.not_before is not None:
+            self.add(self.pk("notBefore"), instant.not_before, node)
+        if instant.not_after is not None:
+            self.add(self.pk("notAfter"), instant.not_after, node)
 
 
 class ArticleContext:
@@ -118,6 +136,7 @@ class ArticleContext:
         self.graph = ns.graph(f"article/{article.id}")
         self.article_iri = ns.id(f"article/{article.id}")
         self.referenced: set[str] = set()
+        self.fact_ids: frozenset[str] = frozenset()
 
     def resolve(self, ref: object, kinds: tuple[str, ...]) -> Entity:
         entity = self.registry.resolve(ref, kinds)
@@ -174,18 +193,27 @@ def _span(f: Fields, text: str) -> Span:
 
 
 def _deployment(c: Claim) -> None:
+    """Service that happened is a pk:Deployment (a membership); a plan is a PlannedDeployment."""
     member = c.ref("member", AGENTS)
     operation = c.ref("operation", ("operation",))
     assert member and operation
-    c.add(A, c.pk("Deployment"))
-    c.add(ORG + "member", member.iri)
-    c.add(c.pk("inOperation"), operation.iri)
-    if role := c.code("role", "role", required=False):
-        c.add(ORG + "role", role)
-    if rank := c.code("rank", "rank", required=False):
+    role = c.code("role", "role", required=False)
+    rank = c.code("rank", "rank", required=False)
+    if c.actual:
+        c.add(A, c.pk("Deployment"))
+        c.add(ORG + "member", member.iri)
+        c.add(c.pk("inOperation"), operation.iri)
+        c.add(ORG + "memberDuring", iri(c.node.value + "#valid"))
+        c.label = f"{member.label} in {operation.label}"
+    else:
+        c.add(A, c.pk("PlannedDeployment"))
+        c.add(c.pk("plannedMember"), member.iri)
+        c.add(c.pk("operation"), operation.iri)
+        c.label = f"{member.label} to {operation.label} ({c.status})"
+    if role:
+        c.add(ORG + "role" if c.actual else c.pk("role"), role)
+    if rank:
         c.add(c.pk("rank"), rank)
-    c.period(ORG + "memberDuring")
-    c.label = f"{member.label} in {operation.label}"
 
 
 def _post(c: Claim) -> None:
@@ -197,18 +225,18 @@ def _post(c: Claim) -> None:
     c.add(ORG + "member", member.iri)
     c.add(ORG + "organization", organization.iri)
     c.add(ORG + "role", role)
-    c.period(ORG + "memberDuring")
-    c.label = f"{member.label}, {c.f.raw('role')}, {organization.label}"
+    c.add(ORG + "memberDuring", iri(c.node.value + "#valid"))
+    c.label = f"{member.label}, {c.ctx.ontology.label(role)}, {organization.label}"
 
 
 def _rank(c: Claim) -> None:
     person = c.ref("person", ("person",))
     rank = c.code("rank", "rank")
-    assert person
+    assert person and rank
     c.add(A, c.pk("RankAttribution"))
     c.add(c.pk("person"), person.iri)
     c.add(c.pk("rank"), rank)
-    c.label = f"{person.label}: {c.f.raw('rank')}"
+    c.label = f"{person.label}: {c.ctx.ontology.label(rank)}"
 
 
 def _figure(c: Claim) -> None:
@@ -219,6 +247,14 @@ def _figure(c: Claim) -> None:
     qualifier = c.code("qualifier", "qualifier", required=False) or c.ctx.ontology.code(
         "qualifier", "exactly"
     )
+    assert value and unit and kind
+    kind_key = c.f.raw("kind")
+    if kind_key == "currently-serving" and not c.actual:
+        raise c.f.error(f"a count of those currently serving is actual, not {c.status}")
+    if kind_key == "ceiling" and c.actual:
+        raise c.f.error(
+            "a ceiling ('up to') is never actual: give status approved, proposed or planned"
+        )
     c.add(A, c.pk("Figure"))  # asserted, not only inferred: queries need no reasoner
     if unit_key in PERSON_UNITS:
         c.add(A, c.pk("PersonnelFigure"))
@@ -233,11 +269,24 @@ def _figure(c: Claim) -> None:
         c.add(c.pk("operation"), operation.iri)
     for territory in c.refs("territories", ("place",)):
         c.add(c.pk("territory"), territory.iri)
-    if since := c.date("since"):
-        c.add(c.pk("since"), since)
-    c.period(c.pk("period"))
-    where = ", ".join(o.label for o in operations)
-    c.label = f"{c.f.raw('kind')}: {value.value if value else ''} {unit_key}" + (
+    c.roles(c.pk("role"))
+    c.label = figure_label(c, int(value.value), qualifier, unit, kind, operations)
+
+
+def figure_label(
+    c: Claim,
+    value: int,
+    qualifier: NamedNode,
+    unit: NamedNode,
+    kind: NamedNode,
+    operations: list[Entity],
+) -> str:
+    """English as an article would write it: 'more than 500 officers, running total (UNIFIL)'."""
+    words = c.ctx.ontology.label
+    bound = "" if qualifier.value.endswith("/exactly") else words(qualifier) + " "
+    where = ", ".join(o.acronym or o.label for o in operations)
+    status = "" if c.actual else f", {c.status}"
+    return f"{bound}{value:,} {words(unit)}, {words(kind)}{status}" + (
         f" ({where})" if where else ""
     )
 
@@ -247,7 +296,10 @@ def _event(c: Claim) -> None:
     label = c.f.text("label")
     c.add(A, c.pk("Event"))
     c.add(c.pk("eventKind"), kind)
-    if when := c.date("date"):
+    v = c.validity
+    assert v is not None
+    when = (v.at and v.at.exact) or (v.start and v.start.exact)
+    if when is not None:
         c.add(SCHEMA + "startDate", when)
     if place := c.ref("place", ("place",), required=False):
         c.add(SCHEMA + "location", place.iri)
@@ -267,11 +319,7 @@ def _group(c: Claim) -> None:
         c.add(c.pk("operation"), operation.iri)
     for territory in c.refs("territories", ("place",)):
         c.add(c.pk("territory"), territory.iri)
-    for key in c.f.listing("roles"):
-        try:
-            c.add(c.pk("role"), c.ctx.ontology.code("role", str(key)))
-        except KeyError as exc:
-            raise c.f.error(f"field 'roles': {exc.args[0]}") from None
+    c.roles(c.pk("role"))
     c.label = f"{group.label}: group claim"
 
 
@@ -301,6 +349,18 @@ def _classification(c: Claim) -> None:
     c.label = f"{subject.label} called a {cls.removeprefix('pk:')}"
 
 
+def _identity(c: Claim) -> None:
+    entities = c.refs("entities", (*ACTORS, "operation"))
+    if len({e.ref for e in entities}) < 2:
+        raise c.f.error("an identity names two or more different entities in 'entities'")
+    if not c.f.listing("derived_from"):
+        raise c.f.error("an identity is derived: say from which facts in 'derived_from'")
+    c.add(A, c.pk("IdentityClaim"))
+    for entity in entities:
+        c.add(c.pk("identifies"), entity.iri)
+    c.label = " is the same as ".join(e.label for e in entities)
+
+
 HANDLERS: dict[str, Callable[[Claim], None]] = {
     "deployment": _deployment,
     "post": _post,
@@ -310,21 +370,73 @@ HANDLERS: dict[str, Callable[[Claim], None]] = {
     "group": _group,
     "hosting": _hosting,
     "classification": _classification,
+    "identity": _identity,
 }
 """Fact types that make a claim. `mention` (naming an entity) is handled apart: no claim node."""
 
 
-def _dated(claim: Claim) -> None:
-    """When the claim holds: its own as_of, else the article's date, else the article's bounds."""
-    ctx, article = claim.ctx, claim.ctx.article
-    as_of = claim.date("as_of")
-    if as_of is None and article.published is not None:
-        as_of = date_literal(article.published)
-    if as_of is not None:
-        claim.add(claim.pk("asOf"), as_of)
-    elif article.bounds is not None:
-        claim.add(ctx.ns.pk("asOfNotBefore"), date_literal(article.bounds.not_before))
-        claim.add(ctx.ns.pk("asOfNotAfter"), date_literal(article.bounds.not_after))
+def _timing(claim: Claim, kind: str) -> None:
+    """When the claim was reported, when it holds (`when:`), and whether it happened (`status:`)."""
+    f, article = claim.f, claim.ctx.article
+    statement = f.raw("when", required=kind in TIMED)
+    if statement is None:
+        statement = "present"
+    try:
+        claim.validity = parse_validity(statement, article)
+    except ValueError as exc:
+        raise f.error(f"field 'when': {exc}") from None
+    status = f.text("status", required=False) or "actual"
+    code = claim.code("status", "status", required=False)
+    if status == "intended" or (code is None and status != "actual"):
+        raise f.error(
+            f"field 'status': {status!r}; use actual, planned, scheduled, proposed or approved"
+        )
+    if status != "actual" and kind not in INTENDABLE:
+        raise f.error(
+            f"a {kind} is stated as actual; only {', '.join(sorted(INTENDABLE))} can be {status}"
+        )
+    if claim.validity.future and status == "actual":
+        raise f.error(
+            f"it holds only after publication ({claim.validity.statement}): that is a plan, "
+            "not a fact; give status planned, scheduled, proposed or approved"
+        )
+    claim.status = status
+
+
+def _stamp(claim: Claim) -> None:
+    """Reported time, validity interval and status, once the handler has typed the claim."""
+    at = reported(claim.ctx.article)
+    if at.exact is not None:
+        claim.add(claim.pk("reportedOn"), at.exact)
+    else:
+        claim.add(claim.pk("reportedNotBefore"), at.not_before)
+        claim.add(claim.pk("reportedNotAfter"), at.not_after)
+    claim.add(claim.pk("validDuring"), claim.interval())
+    claim.add(claim.pk("status"), claim.ctx.ontology.code("status", claim.status))
+
+
+def _derivation(claim: Claim) -> None:
+    """`derived_from` (facts of this article, or `article/fact` of another) and its `rule`."""
+    refs = claim.f.listing("derived_from")
+    rule = claim.f.text("rule", required=bool(refs))
+    if rule and not refs:
+        raise claim.f.error("a 'rule' needs the facts it derives from in 'derived_from'")
+    if not refs:
+        return
+    ctx = claim.ctx
+    claim.add(A, claim.pk("DerivedClaim"))
+    claim.add(claim.pk("derivationRule"), text_literal(rule or ""))
+    for ref in refs:
+        m = FACT_REF.match(str(ref))
+        article_id, fact_id = (m.group(1), m.group(2)) if m else (None, None)
+        article_id = article_id or ctx.article.id
+        if m is None or (article_id == ctx.article.id and fact_id not in ctx.fact_ids):
+            raise claim.f.error(
+                f"field 'derived_from': {ref!r} is not a fact of this mapping "
+                "(or 'article-id/fact-id' of another)"
+            )
+        target = ctx.ns.id(f"claim/{article_id}/{fact_id}")
+        claim.add(PROV + "wasDerivedFrom", target)
 
 
 def compile_fact(ctx: ArticleContext, node: object, parent: Located) -> list[Quad]:
@@ -348,12 +460,14 @@ def compile_fact(ctx: ArticleContext, node: object, parent: Located) -> list[Qua
     if handler is None:
         raise f.error(f"unknown fact type {kind!r}; allowed: mention, {', '.join(HANDLERS)}")
     claim = Claim(ctx, f, ctx.ns.id(f"claim/{ctx.article.id}/{fact_id}"))
+    _timing(claim, kind)
     handler(claim)
     claim.add(A, claim.pk("Claim"))
     claim.add(PROV + "wasDerivedFrom", ctx.article_iri)
+    _derivation(claim)
     if speaker := claim.ref("said_by", ("person", "organization", "unit"), required=False):
         claim.add(PROV + "wasAttributedTo", speaker.iri)
-    _dated(claim)
+    _stamp(claim)
     annotation = iri(claim.node.value + "#evidence")
     claim.add(claim.pk("evidence"), annotation)
     _evidence(claim, annotation, span, "describing")
@@ -363,6 +477,15 @@ def compile_fact(ctx: ArticleContext, node: object, parent: Located) -> list[Qua
     claim.add(ctx.ns.pk("mappingSource"), ctx.source_line(f.node))
     f.finish()
     return claim.quads
+
+
+def check_waiver(node: object, text: str, parent: Located) -> Span:
+    """A waived sentence: its quote (found in the article) and a reason it carries no fact."""
+    f = Fields(node, "waiver", parent)
+    span = _span(f, text)
+    f.text("reason")
+    f.finish()
+    return span
 
 
 def compile_mapping(
@@ -382,9 +505,14 @@ def compile_mapping(
     quads: list[Quad] = []
     seen: dict[str, int] = {}
     facts = top.listing("facts")
+    for waiver in top.listing("waived"):
+        check_waiver(waiver, ctx.article.text, top.node)
     top.finish()
     if not facts:
         raise top.error("no facts")
+    ctx.fact_ids = frozenset(
+        n["id"] for n in facts if isinstance(n, dict) and isinstance(n.get("id"), str)
+    )
     for node in facts:
         fact_id = node.get("id") if isinstance(node, dict) else None
         if isinstance(fact_id, str) and fact_id in seen:

@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import Quad
+from pyoxigraph import NamedNode, Quad
 
 from peacekg.cache import ArticleCache, digest, shared_inputs
 from peacekg.compiler import compile_mapping
 from peacekg.config import Settings
 from peacekg.errors import BuildErrors, SourceError
 from peacekg.metadata import metadata_quads
-from peacekg.namespaces import Namespaces
+from peacekg.namespaces import PROV, Namespaces
 from peacekg.ontology import load_ontology
 from peacekg.progress import progress
 from peacekg.registry import Registry, load_registry
@@ -59,6 +59,25 @@ def _article_key(shared: bytes, article: Article, mapping: Path) -> str:
         )
     )
     return digest(shared, article.text.encode(), about.encode(), mapping.read_bytes())
+
+
+def _dangling_derivations(quads: list[Quad], ns: Namespaces) -> list[SourceError]:
+    """Derived claims may name claims of other articles; each must exist in the dataset."""
+    claims = ns.id("claim/").value
+    derived_from, source = NamedNode(PROV + "wasDerivedFrom"), ns.pk("mappingSource")
+    named = [q for q in quads if q.predicate == derived_from and q.object.value.startswith(claims)]
+    if not named:
+        return []
+    where = {q.subject: q.object.value for q in quads if q.predicate == source}
+    return [
+        SourceError(
+            Path(where[q.subject].rsplit(":", 1)[0]),
+            int(where[q.subject].rsplit(":", 1)[1]),
+            f"derived_from names {q.object.value}, which no mapping makes",
+        )
+        for q in named
+        if q.object not in where
+    ]
 
 
 def assemble(settings: Settings, cache: ArticleCache | None = None) -> Dataset:
@@ -149,6 +168,7 @@ def assemble(settings: Settings, cache: ArticleCache | None = None) -> Dataset:
                         f"{ref} is not mentioned by any article: map a quote that names it",
                     )
                 )
+        errors.extend(_dangling_derivations(quads, ns))
     if errors:
         raise BuildErrors(errors)
     return Dataset(quads, sorted(mapped), registry, shared, metadata, unchecked, keys)

@@ -87,6 +87,7 @@ class Namespaces:
             "qualifier": f"{self.base}code/qualifier/",
             "unit": f"{self.base}code/unit/",
             "eventkind": f"{self.base}code/event-kind/",
+            "status": f"{self.base}code/status/",
             "person": f"{self.base}id/person/",
             "operation": f"{self.base}id/operation/",
             "organization": f"{self.base}id/organization/",

@@ -11,7 +11,16 @@ from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
 from peacekg.namespaces import OWL, RDF, SKOS, Namespaces
 
 ONTOLOGY_FILES = ("peacekg.ttl", "codelists.ttl", "reused.ttl")
-SCHEMES = ("rank", "role", "figure-kind", "qualifier", "unit", "event-kind", "link-status")
+SCHEMES = (
+    "rank",
+    "role",
+    "figure-kind",
+    "qualifier",
+    "unit",
+    "event-kind",
+    "link-status",
+    "status",
+)
 
 
 @dataclass(frozen=True)
@@ -21,6 +30,11 @@ class Ontology:
     """scheme -> skos:notation -> concept IRI."""
     classes: frozenset[str]
     """IRIs of the classes the ontology declares."""
+    labels: dict[str, str]
+    """IRI -> English skos:prefLabel of the code-list members, for claim labels."""
+
+    def label(self, concept: NamedNode) -> str:
+        return self.labels.get(concept.value, concept.value.rsplit("/", 1)[-1])
 
     def code(self, scheme: str, key: str) -> NamedNode:
         """The concept for a key; KeyError names the allowed keys."""
@@ -56,4 +70,10 @@ def load_ontology(ontology_dir: Path, ns: Namespaces) -> Ontology:
     classes = frozenset(
         q.subject.value for q in quads if q.predicate == rdf_type and q.object == owl_class
     )
-    return Ontology(quads=quads, codes=codes, classes=classes)
+    pref = NamedNode(SKOS + "prefLabel")
+    labels = {
+        q.subject.value: q.object.value
+        for q in quads
+        if q.predicate == pref and isinstance(q.object, Literal) and q.object.language == "en"
+    }
+    return Ontology(quads=quads, codes=codes, classes=classes, labels=labels)
