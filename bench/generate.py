@@ -8,7 +8,9 @@ date precisions, list lengths, how often figures repeat or disagree across artic
 reuse), so the corpus follows the real mappings as they grow. Each synthetic article is modelled
 on one real article: its facts are resampled from that article's facts, with every entity, date,
 number and quote replaced by synthetic ones, and its text is assembled from one sentence per
-fact, so every quote is verbatim and occurs exactly once.
+fact, so every quote is verbatim and occurs exactly once. Dates in `when:` keep their place
+relative to publication (an actual fact never lies after its article's date), and derived
+claims point at facts the synthetic corpus holds; no waivers are written.
 
 Real articles hold ~1,000 triples; synthetic ones are calibrated (by building two small pilot
 corpora) to about --triples-per-article (100), so 10,000 articles make ~1M triples.
@@ -43,11 +45,17 @@ from peacekg.progress import progress
 REAL_ROOT = Path(__file__).resolve().parents[1]
 COPIED = ("ontology", "shapes", "queries")
 MARKER = "bench-corpus.json"
-DATE_FIELDS = frozenset({"start", "end", "date", "since", "as_of"})
-"""Mapping fields that hold dates (docs/mappings.md); their precision is kept from the model."""
+KEYWORDS = frozenset({"present", "past", "future", "publication"})
+"""Words a `when:` uses instead of a date (docs/mappings.md); they are kept as they are."""
+ANCHORS = ("start", "at", "end", "not_before", "not_after")
+"""The keys of a `when:` that hold times, in time order (each may nest bounds)."""
+DERIVATION = ("derived_from", "rule")
+"""Fields of a derived claim; rewritten per article, never copied from the model."""
 DEFAULT_TRIPLES_PER_ARTICLE = 100
 BAR_FROM = 1000
 """Show progress bars from this many articles on."""
+RECENT_CLAIMS = 100
+"""Claims of earlier articles kept per fact type, for derivations that cross articles."""
 
 try:  # libyaml is ~10x faster for 100k small files; the output is the same YAML
     _Loader: Any = yaml.CSafeLoader
@@ -92,6 +100,14 @@ class Model:
 
     meta: dict[str, Any]
     facts: list[dict[str, Any]]
+
+    @property
+    def published(self) -> str:
+        """Its publication date, or the latest the bounds of an undated one allow (ISO)."""
+        value = self.meta.get("published")
+        if not isinstance(value, dt.date):
+            value = (self.meta.get("bounds") or {}).get("not_after")
+        return _iso(value) if isinstance(value, dt.date) else "9999"
 
 
 @dataclass
@@ -150,8 +166,65 @@ def _fit_zipf(counts: list[int]) -> float:
     return min(1.6, max(0.6, -slope))
 
 
+def _leaves(when: object) -> list[object]:
+    """The dates and keywords of a `when:`, in time order (start, at, end; bounds low, high)."""
+    if isinstance(when, dict):
+        return [leaf for key in ANCHORS if key in when for leaf in _leaves(when[key])]
+    return [] if when is None else [when]
+
+
+def _is_date(leaf: object) -> bool:
+    return not isinstance(leaf, str) or leaf not in KEYWORDS
+
+
+def _iso(leaf: object) -> str:
+    return leaf.isoformat() if isinstance(leaf, dt.date) else str(leaf)
+
+
+def _later(a: str, b: str) -> bool:
+    """Whether ISO date `a` is certainly after `b`, on their common prefix (as the compiler
+    reads them: 2024-03 is after 2024-01-20, 2024 is not)."""
+    n = min(len(a), len(b))
+    return a[:n] > b[:n]
+
+
+def _replace(when: object, dates: Any) -> object:
+    """`when` with its dates, in time order, taken from the iterator `dates`."""
+    if isinstance(when, dict):
+        out = {key: copy.deepcopy(value) for key, value in when.items()}
+        for key in ANCHORS:
+            if key in when:
+                out[key] = _replace(when[key], dates)
+        return out
+    return next(dates) if when is not None and _is_date(when) else when
+
+
+def _fits(when: object, day: dt.date) -> bool:
+    """Whether a `when` copied from another article also holds in one published on `day`:
+    no date after it, and none that must come after publication."""
+    anchored = False
+    for leaf in _leaves(when):
+        if leaf in ("future", "publication"):
+            anchored = True
+        elif _is_date(leaf) and (anchored or _later(_iso(leaf), day.isoformat())):
+            return False
+    return True
+
+
+def _days(duration: object) -> int:
+    """An ISO duration (P5Y, P1Y6M, P10D), roughly in days."""
+    per = {"Y": 365, "M": 30, "W": 7, "D": 1}
+    return sum(
+        int(n) * per[u] for n, u in re.findall(r"(\d+)([YMWD])", str(duration).split("T")[0])
+    )
+
+
+def _time_key(when: object) -> str:
+    return json.dumps(when, sort_keys=True, default=str)
+
+
 def _figure_key(fact: dict[str, Any]) -> tuple[object, ...]:
-    return (fact.get("kind"), fact.get("unit"), str(fact.get("since")))
+    return (fact.get("kind"), fact.get("unit"), _time_key(fact.get("when")))
 
 
 def _operations(fact: dict[str, Any]) -> set[str]:
@@ -180,20 +253,14 @@ def load_profile(root: Path = REAL_ROOT) -> Profile:
     if not models:
         raise SystemExit(f"no mapped articles under {root}/mappings/articles")
 
-    years = [
-        y
-        for m in models
-        for f in m.facts
-        for k, v in f.items()
-        if k in DATE_FIELDS and (y := _years(v))
-    ]
+    years = [y for m in models for f in m.facts for v in _leaves(f.get("when")) if (y := _years(v))]
     published: list[dt.date] = []
     for m in models:
         for value in (m.meta.get("published"), *(m.meta.get("bounds") or {}).values()):
             if isinstance(value, dt.date):
                 published.append(value)
 
-    # figures that count what an earlier article counted (same kind, unit, since and a shared
+    # figures that count what an earlier article counted (same kind, unit, when and a shared
     # operation, as queries/disagreeing-figures.rq pairs them), and how often they disagree
     seen: list[dict[str, Any]] = []
     figures = repeats = disagreements = 0
@@ -384,7 +451,7 @@ class Pool:
         """An entity for an article at `position` (0..1] of the corpus."""
         due = math.ceil(self.size * position)
         if len(self.members) < min(due, self.size) or not self.members:
-            return self._introduce(gen)
+            return self.introduce(gen)
         n = len(self.members)
         while len(self._cumulative) < n:
             k = len(self._cumulative) + 1
@@ -393,7 +460,8 @@ class Pool:
         pick = bisect_left(self._cumulative, gen.rng.random() * self._cumulative[n - 1], 0, n)
         return self.members[min(pick, n - 1)]
 
-    def _introduce(self, gen: Generator) -> Entity:
+    def introduce(self, gen: Generator) -> Entity:
+        """A new member: the next real entity, then synthetic ones."""
         if len(self.members) < len(self.real):
             entry = copy.deepcopy(self.real[len(self.members)])
             ref = f"{self.kind}/{entry['id']}"
@@ -461,6 +529,49 @@ def date_words(value: object) -> str:
     return text
 
 
+def instant_words(value: object) -> str:
+    """One of start, at, end of a `when:` in words."""
+    if isinstance(value, dict):
+        low, high = value.get("not_before"), value.get("not_after")
+        if low is not None and high is not None:
+            return f"some time between {instant_words(low)} and {instant_words(high)}"
+        if low is not None:
+            return f"some time after {instant_words(low)}"
+        return f"some time before {instant_words(high)}"
+    return {
+        "publication": "the time of the report",
+        "past": "an earlier date",
+        "future": "a later date",
+    }.get(str(value), date_words(value))
+
+
+def when_words(when: object) -> str:
+    """When a fact holds, as a phrase to end its sentence with (with a leading space)."""
+    if when is None:
+        return ""
+    if isinstance(when, dict):
+        words = f" from {instant_words(when['start'])}" if "start" in when else ""
+        at = when.get("at")
+        if isinstance(at, dict) or at in ("publication", "past", "future"):
+            words += f" at {instant_words(at)}"
+        elif at is not None:
+            words += when_words(at)
+        words += f" for {duration_words(when['duration'])}" if when.get("duration") else ""
+        end = when.get("end")
+        if end == "past":
+            words += ", ending before the report"
+        elif end == "future":
+            words += ", continuing after the report"
+        elif end is not None:
+            words += f" until {instant_words(end)}"
+        return words
+    shorthand = {"present": "at present", "past": "in the past", "future": "in the future"}
+    if isinstance(when, str) and when in shorthand:
+        return " " + shorthand[when]
+    full = isinstance(when, dt.date) or bool(re.match(r"^\d{4}-\d{2}-\d{2}$", str(when)))
+    return f" {'on' if full else 'in'} {date_words(when)}"
+
+
 def duration_words(value: object) -> str:
     parts = re.findall(r"(\d+)([YMD])", str(value))
     names = {"Y": "year", "M": "month", "D": "day"}
@@ -482,6 +593,22 @@ class Article:
     facts: list[dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class Clock:
+    """When a synthetic article was published: `day` is the latest date an actual fact may
+    name; `high` the latest the publication may be (later of the two for an undated one)."""
+
+    day: dt.date
+    high: dt.date
+
+    @classmethod
+    def of(cls, meta: dict[str, Any]) -> Clock:
+        published, bounds = meta.get("published"), meta.get("bounds") or {}
+        if isinstance(published, dt.date):
+            return cls(published, published)
+        return cls(bounds["not_before"], bounds["not_after"])
+
+
 @dataclass
 class Generator:
     """Builds one synthetic corpus; every random choice comes from one seeded RNG."""
@@ -499,9 +626,16 @@ class Generator:
     """Entities some fact or author line names: only these go into the registry."""
     qids: int = 0
     namer: Namer = field(init=False)
+    claims: dict[str, list[str]] = field(default_factory=dict)
+    """Fact type -> `article-id/fact-id` of recent synthetic claims of that type."""
+    real_types: dict[str, str] = field(init=False)
+    """`article-id/fact-id` of each real fact -> its type."""
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
+        self.real_types = {
+            f"{m.meta['id']}/{f['id']}": f["type"] for m in self.profile.models for f in m.facts
+        }
         taken = {e["label"] for entries in self.profile.registry.values() for e in entries}
         acronyms = {
             e["acronym"]
@@ -561,17 +695,51 @@ class Generator:
 
     # ---- values
 
-    def date_like(self, model: object) -> object:
-        """A random date at the model's precision, in the YAML type the model used."""
-        lo, hi = self.profile.fact_years
-        year = self.rng.randint(lo, hi)
+    def day_between(self, low: dt.date, high: dt.date) -> dt.date:
+        """A random day from `low` to `high` (both included; `high` wins if they cross)."""
+        low = min(low, high)
+        return low + dt.timedelta(days=self.rng.randint(0, (high - low).days))
+
+    @staticmethod
+    def date_like(day: dt.date, model: object) -> object:
+        """`day` at the model's precision, in the YAML type the model used."""
         if isinstance(model, dt.date) or (
             isinstance(model, str) and re.match(r"^\d{4}-\d{2}-\d{2}$", model)
         ):
-            return dt.date(year, self.rng.randint(1, 12), self.rng.randint(1, 28))
+            return day
         if isinstance(model, str) and re.match(r"^\d{4}-\d{2}$", model):
-            return f"{year}-{self.rng.randint(1, 12):02d}"
-        return year
+            return f"{day.year}-{day.month:02d}"
+        return day.year
+
+    def when_like(self, model: object, actual: bool, clock: Clock, reported: str) -> object:
+        """A `when:` like the model's: its keywords kept, its dates drawn anew, in order.
+
+        A date comes after the synthetic publication if the model's came after its own
+        article's (only a plan can say that) or follows `future`/`publication`; every other
+        date is not after it, so an actual fact never lies after its article. A duration
+        that ends by publication pushes the dates back by its length.
+        """
+        leaves = _leaves(model)
+        if not any(_is_date(leaf) for leaf in leaves):
+            return copy.deepcopy(model)
+        latest = clock.day
+        if isinstance(model, dict) and model.get("end") in ("past", "publication"):
+            latest -= dt.timedelta(days=_days(model.get("duration") or ""))
+        earliest = dt.date(self.profile.fact_years[0], 1, 1)
+        anchored, drawn, models = False, [], []
+        for leaf in leaves:
+            if leaf in ("future", "publication"):
+                anchored = True
+            elif _is_date(leaf):
+                after = anchored or (not actual and _later(_iso(leaf), reported))
+                if after:
+                    low = clock.high + dt.timedelta(days=1)
+                    drawn.append(self.day_between(low, low + dt.timedelta(days=730)))
+                else:
+                    drawn.append(self.day_between(earliest, latest))
+                models.append(leaf)
+        dates = iter(self.date_like(d, m) for d, m in zip(sorted(drawn), models, strict=True))
+        return _replace(model, dates)
 
     def number_like(self, model: int) -> int:
         value = model * math.exp(self.rng.uniform(-0.7, 0.7))
@@ -583,8 +751,15 @@ class Generator:
     # ---- one fact
 
     def fact(
-        self, template: dict[str, Any], mapping: dict[str, Entity], position: float
+        self,
+        template: dict[str, Any],
+        mapping: dict[str, Entity],
+        position: float,
+        clock: Clock,
+        reported: str,
     ) -> dict[str, Any]:
+        """A fact like `template` (of an article published `reported`), with new entities,
+        values and dates; its derivation is added by `derive`, once all facts exist."""
         kinds = frozenset(kind for kind, _ in self.profile.sections.values())
 
         def entity(real_ref: str) -> str:
@@ -594,13 +769,18 @@ class Generator:
 
         repeat = self.rng.random() < self.profile.figure_repeat
         if template.get("type") == "figure" and self.figures and repeat:
-            return self.repeated_figure()
+            repeated = self.repeated_figure(clock)
+            if repeated is not None:
+                return repeated
+        actual = template.get("status", "actual") == "actual"
         fact: dict[str, Any] = {}
         for key, value in template.items():
-            if key in ("id", "quote", "occurrence"):
+            if key in ("id", "quote", "occurrence", *DERIVATION):
                 continue
-            if key in DATE_FIELDS:
-                fact[key] = self.date_like(value)
+            if key == "when":
+                fact[key] = self.when_like(value, actual, clock, reported)
+            elif key == "entities" and template.get("type") == "identity":
+                fact[key] = self.distinct(value, mapping, position)
             elif _refs_in(value, kinds) and not isinstance(value, list):
                 fact[key] = entity(value)
             elif isinstance(value, list) and _refs_in(value, kinds):
@@ -609,35 +789,50 @@ class Generator:
                 fact[key] = self.number_like(value)
             else:
                 fact[key] = copy.deepcopy(value)
-        if "start" in fact and "end" in fact:
-            n = min(len(str(fact["start"])), len(str(fact["end"])))
-            if str(fact["start"])[:n] > str(fact["end"])[:n]:
-                fact["start"], fact["end"] = fact["end"], fact["start"]
         if fact.get("type") == "event" and "label" in fact:
             fact["label"] = self.event_label(fact)
         if fact.get("type") == "figure":
-            self.fresh_figure(fact)
+            self.fresh_figure(
+                fact, lambda: self.when_like(template["when"], actual, clock, reported)
+            )
         return fact
+
+    def distinct(self, refs: list[str], mapping: dict[str, Entity], position: float) -> list[str]:
+        """Entities for an identity: one per real reference, all different."""
+        chosen: list[str] = []
+        for real_ref in refs:
+            pool = self.pool_for(real_ref)
+            entity = mapping.get(real_ref) or pool.draw(self, position)
+            for _attempt in range(20):
+                if entity.ref not in chosen:
+                    break
+                entity = pool.draw(self, position)
+            else:
+                entity = pool.introduce(self)
+            mapping.setdefault(real_ref, entity)
+            chosen.append(entity.ref)
+        return chosen
 
     @staticmethod
     def figure_keys(fact: dict[str, Any]) -> set[tuple[object, ...]]:
         """What a figure counts, as queries/disagreeing-figures.rq pairs figures."""
         ops = fact.get("operations") or []
         ops = ops if isinstance(ops, list) else [ops]
-        return {(fact.get("kind"), fact.get("unit"), str(fact.get("since")), op) for op in ops}
+        return {(*_figure_key(fact), op) for op in ops}
 
-    def fresh_figure(self, fact: dict[str, Any]) -> None:
+    def fresh_figure(self, fact: dict[str, Any], retime: Any) -> None:
         """Give a new figure a count no earlier figure gave, where the field usage allows.
 
         The real articles count the same thing again only at the measured repeat rate (done by
         repeated_figure); with few kinds, units and missions, random figures would otherwise
         collide far more often, and the pairs of disagreeing figures would grow quadratically.
+        `retime` draws the figure's `when` anew.
         """
         for _attempt in range(10):
             if not self.figure_keys(fact) & self.counted:
                 break
-            if "since" in fact:
-                fact["since"] = self.date_like(fact["since"])
+            if "when" in fact:
+                fact["when"] = retime()
             if fact.get("operations"):
                 ops = fact["operations"]
                 known = [
@@ -648,10 +843,16 @@ class Generator:
                 fact["operations"] = picked if isinstance(ops, list) else picked[0]
         self.counted |= self.figure_keys(fact)
 
-    def repeated_figure(self) -> dict[str, Any]:
-        """A figure an earlier article gave: the same count, agreeing or not."""
-        earlier = self.rng.choice(self.figures)
-        skip = ("id", "said_by", "quote")
+    def repeated_figure(self, clock: Clock) -> dict[str, Any] | None:
+        """A figure an earlier article gave, the same count, agreeing or not; None if the
+        figures tried hold only after this article's publication."""
+        for _attempt in range(10):
+            earlier = self.rng.choice(self.figures)
+            if _fits(earlier.get("when"), clock.day):
+                break
+        else:
+            return None
+        skip = ("id", "said_by", "quote", *DERIVATION)
         fact = {k: copy.deepcopy(v) for k, v in earlier.items() if k not in skip}
         if self.rng.random() < self.profile.figure_disagree:
             value = earlier["value"]
@@ -659,6 +860,58 @@ class Generator:
                 value += 1
             fact["value"] = new
         return fact
+
+    def derive(
+        self, templates: list[dict[str, Any]], facts: list[dict[str, Any]], article_id: str
+    ) -> list[dict[str, Any]]:
+        """The facts with the models' derivations: `derived_from` points at the facts made from
+        the same models in this article, or at a recent claim of the same type in an earlier
+        synthetic article. A fact whose inputs are all gone loses `derived_from` and `rule`;
+        an identity, which must be derived, is dropped (and so are derivations from it)."""
+        ids = {t["id"]: f["id"] for t, f in zip(templates, facts, strict=False)}
+        derived: dict[str, list[str]] = {}
+        for template, fact in zip(templates, facts, strict=False):
+            refs: list[str] = []
+            for ref in template.get("derived_from") or []:
+                article, _, fact_id = str(ref).rpartition("/")
+                if not article:
+                    target = ids.get(fact_id)
+                else:
+                    kind = self.real_types.get(str(ref))
+                    earlier = self.claims.get(kind or "") or [
+                        claim for recent in self.claims.values() for claim in recent
+                    ]
+                    target = self.rng.choice(earlier) if earlier else None
+                if target and target != fact["id"] and target not in refs:
+                    refs.append(target)
+            if template.get("derived_from") or fact["type"] == "identity":
+                derived[fact["id"]] = refs
+        dropped: set[str] = set()
+        while True:
+            for refs in derived.values():
+                refs[:] = [r for r in refs if r not in dropped]
+            gone = {
+                f["id"]
+                for f in facts
+                if f["type"] == "identity" and not derived.get(f["id"]) and f["id"] not in dropped
+            }
+            if not gone:
+                break
+            dropped |= gone
+        out = []
+        for fact in facts:
+            if fact["id"] in dropped:
+                continue
+            if refs := derived.get(fact["id"]):
+                fact["derived_from"] = refs
+                fact["rule"] = f"Follows from {_join(refs)} (synthetic)."
+            out.append(fact)
+        for fact in out:
+            if fact["type"] != "mention":
+                recent = self.claims.setdefault(fact["type"], [])
+                recent.append(f"{article_id}/{fact['id']}")
+                del recent[:-RECENT_CLAIMS]
+        return out
 
     def event_label(self, fact: dict[str, Any]) -> str:
         subjects = fact.get("about") or fact.get("participants") or fact.get("place")
@@ -676,19 +929,15 @@ class Generator:
     def clause(self, fact: dict[str, Any]) -> str:
         """What the fact says, in one sentence (without the lead)."""
         kind, n = fact.get("type"), self.names
-        period = ""
-        if fact.get("start") and fact.get("end"):
-            period = f" from {date_words(fact['start'])} to {date_words(fact['end'])}"
-        elif fact.get("start"):
-            period = f" from {date_words(fact['start'])}"
-        elif fact.get("end"):
-            period = f" until {date_words(fact['end'])}"
-        if fact.get("duration"):
-            period += f" for {duration_words(fact['duration'])}"
+        when = fact.get("when")
+        period = when_words(when)
+        status = fact.get("status", "actual")
         if kind == "deployment":
             rank = f"{code_words(fact['rank']).title()} " if fact.get("rank") else ""
             role = f" as {code_words(fact['role'])}" if fact.get("role") else ""
-            return f"{rank}{n(fact['member'])} served{role} in {n(fact['operation'])}{period}."
+            verb = "serves" if when == "present" else "served"
+            verb = verb if status == "actual" else f"is {status} to serve"
+            return f"{rank}{n(fact['member'])} {verb}{role} in {n(fact['operation'])}{period}."
         if kind == "post":
             return (
                 f"{n(fact['member'])} serves as {code_words(fact['role'])} of "
@@ -696,35 +945,43 @@ class Generator:
             )
         if kind == "rank":
             tail = self.rng.choice(RANK_TAILS)
-            return f"{code_words(fact['rank']).title()} {n(fact['person'])} {tail}."
+            period = "" if when == "present" else f", holding that rank{period}"
+            return f"{code_words(fact['rank']).title()} {n(fact['person'])} {tail}{period}."
         if kind == "figure":
             qualifier = fact.get("qualifier")
             amount = f"{code_words(qualifier)} " if qualifier and qualifier != "exactly" else ""
             who = f" from {n(fact['contributor'])}" if fact.get("contributor") else ""
+            roles = fact.get("roles") or []
+            roles = roles if isinstance(roles, list) else [roles]
+            who += f" serving as {_join([code_words(r) + 's' for r in roles])}" if roles else ""
             where = f" in {n(fact['operations'])}" if fact.get("operations") else ""
             where += f" in {n(fact['territories'])}" if fact.get("territories") else ""
-            since = f" since {date_words(fact['since'])}" if fact.get("since") else ""
+            figure = "figure" if status == "actual" else f"{status} figure"
             return (
-                f"The figure for {code_words(fact['kind'])} stands at {amount}"
-                f"{fact['value']:,} {code_words(fact['unit'])}{who}{where}{since}{period}."
+                f"The {figure} for {code_words(fact['kind'])} stands at {amount}"
+                f"{fact['value']:,} {code_words(fact['unit'])}{who}{where}{period}."
             )
         if kind == "event":
             place = f" in {n(fact['place'])}" if fact.get("place") else ""
-            when = f" on {date_words(fact['date'])}" if fact.get("date") else ""
             who = f", with {n(fact['participants'])}" if fact.get("participants") else ""
             label = fact["label"][0].lower() + fact["label"][1:]
-            return f"The {label} took place{place}{when}{who}."
+            verb = "took place" if status == "actual" else f"is {status}"
+            return f"The {label} {verb}{place}{period}{who}."
         if kind == "group":
             roles = fact.get("roles") or []
             roles = roles if isinstance(roles, list) else [roles]
             what = f" as {_join([code_words(r) + 's' for r in roles])}" if roles else ""
             where = f" in {n(fact['territories'])}" if fact.get("territories") else ""
             ops = f" with {n(fact['operations'])}" if fact.get("operations") else ""
-            return f"Members of the {n(fact['group'])} served{ops}{where}{what}."
+            return f"Members of the {n(fact['group'])} served{ops}{where}{what}{period}."
+        period = "" if when == "present" else period  # the default of the rest
         if kind == "hosting":
-            return f"{n(fact['operation'])} operates in {n(fact['territories'])}."
+            return f"{n(fact['operation'])} operates in {n(fact['territories'])}{period}."
         if kind == "classification":
-            return f"{n(fact['subject'])} is described as a {_words(str(fact['class']))}."
+            cls = _words(str(fact["class"]))
+            return f"{n(fact['subject'])} is described as a {cls}{period}."
+        if kind == "identity":
+            return f"{n(fact['entities'])} are one and the same{period}."
         kinds = frozenset(k for k, _ in self.profile.sections.values())
         refs = [r for v in fact.values() for r in _refs_in(v, kinds)]
         return f"The report records a {code_words(kind)} concerning {n(refs)}."
@@ -755,18 +1012,19 @@ class Generator:
         count = max(1, int(wanted) + (rng.random() < wanted - int(wanted)))
         templates = rng.sample(model.facts, min(count, len(model.facts)))
         mapping: dict[str, Entity] = {}
+        meta = self.metadata(index, model.meta, mapping, position)
+        clock = Clock.of(meta)
         facts: list[dict[str, Any]] = []
         for number, template in enumerate(templates, 1):
-            fact = self.fact(template, mapping, position)
+            fact = self.fact(template, mapping, position, clock, model.published)
             facts.append({"id": f"{fact['type']}-{number}", **fact})
+        facts = self.derive(templates, facts, meta["id"])
         refs = {r.split("/", 1)[0] for f in facts for r in self._refs(f)}
         if "group" in refs and "person" not in refs:  # a group needs persons to be members
             person = next(p for (k, _), p in self.pools.items() if k == "person")
             entity = person.draw(self, position)
-            facts.append(
-                {"id": f"mention-{len(facts) + 1}", "type": "mention", "entity": entity.ref}
-            )
-        meta = self.metadata(index, model.meta, mapping, position)
+            number = len(templates) + 1
+            facts.append({"id": f"mention-{number}", "type": "mention", "entity": entity.ref})
         text, facts = self.text(meta, facts)
         self.figures.extend(f for f in facts if f["type"] == "figure")
         self.referenced.update(r for f in facts for r in self._refs(f))
