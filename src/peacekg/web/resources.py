@@ -22,8 +22,8 @@ EXTENSIONS = {
     "nq": "nquads",
 }
 OWNED = (
-    "(pk:evidence|oa:hasTarget|oa:hasSelector|org:memberDuring|pk:period"
-    "|time:hasBeginning|time:hasEnd)+"
+    "(pk:evidence|oa:hasTarget|oa:hasSelector|pk:validDuring"
+    "|time:hasBeginning|time:hasEnd|time:inside)+"
 )
 
 

@@ -15,17 +15,28 @@ from peacekg.web.linked import href, prefixed, select
 QUERY = """
 SELECT ?claim ?mission ?value ?kind ?kindLabel ?qualifier ?unit ?date ?notBefore ?notAfter ?title
 WHERE {
-  ?claim a pk:PersonnelFigure ;
-         pk:contributor/pk:contributingCountry? place:kazakhstan ;
-         pk:value ?value ; pk:figureKind ?k ; pk:qualifier/skos:prefLabel ?qualifier ;
-         pk:unit/skos:prefLabel ?unit ; prov:wasDerivedFrom/schema:headline ?title .
+  { SELECT ?claim (GROUP_CONCAT(DISTINCT ?acronym; SEPARATOR=", ") AS ?missions) WHERE {
+      ?claim a pk:PersonnelFigure ; pk:status status:actual ;
+             pk:contributor/pk:contributingCountry? place:kazakhstan .
+      OPTIONAL { ?claim pk:operation ?op . ?op rdfs:label ?name .
+                 OPTIONAL { ?op pk:acronym ?short } BIND (COALESCE(?short, ?name) AS ?acronym) }
+    } GROUP BY ?claim }
+  ?claim pk:value ?value ; pk:figureKind ?k ; pk:qualifier/skos:prefLabel ?qualifier ;
+         pk:unit/skos:prefLabel ?unit ; prov:wasDerivedFrom/schema:headline ?title ;
+         pk:validDuring ?valid .
   ?k skos:notation ?kind ; skos:prefLabel ?kindLabel .
-  OPTIONAL { ?claim pk:operation/pk:acronym ?acronym }
-  OPTIONAL { ?claim pk:asOf ?date }
-  OPTIONAL { ?claim pk:asOfNotBefore ?notBefore ; pk:asOfNotAfter ?notAfter }
-  BIND (COALESCE(?acronym, "not named") AS ?mission)
+  # the instant the count refers to: a current count's, or else the end of a running total's
+  ?valid time:inside|time:hasEnd ?instant .
+  FILTER (NOT EXISTS { ?valid time:inside ?at } || EXISTS { ?valid time:inside ?instant })
+  OPTIONAL { ?instant time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear ?date }
+  OPTIONAL { ?instant pk:notBefore ?notBefore }
+  OPTIONAL { ?instant pk:notAfter ?notAfter }
+  FILTER (BOUND(?date) || (BOUND(?notBefore) && BOUND(?notAfter)))
+  BIND (IF(COALESCE(?missions, "") = "", "not named", ?missions) AS ?mission)
 }"""
 WIDTH, LEFT, ROW, TOP = 900, 110, 36, 30
+CHAR = 6.6
+"""Width of one character of a row label at the page's font size, to make room for the label."""
 
 
 def year_fraction(value: str, end: bool = False) -> float:
@@ -79,6 +90,8 @@ def _join_labels(marks: list[Mark]) -> list[Mark]:
 class Timeline:
     width: int
     height: int
+    left: int
+    """Where the plot starts: room for the longest row label."""
     rows: list[tuple[str, float]]
     years: list[tuple[int, float]]
     marks: list[Mark]
@@ -100,9 +113,10 @@ def build() -> Timeline | None:
     last = int(max(e for _, _, e in spans)) + 1
     missions = sorted({r["mission"] for r in rows}, key=lambda m: (m == "not named", m))
     y_of = {m: TOP + i * ROW + ROW / 2 for i, m in enumerate(missions)}
+    left = max(LEFT, round(CHAR * max(map(len, missions))) + 16)  # a row per scope, all of it
 
     def x(year: float) -> float:
-        return LEFT + (year - first) / (last - first) * (WIDTH - LEFT - 20)
+        return left + (year - first) / (last - first) * (WIDTH - left - 20)
 
     marks = _join_labels(
         [
@@ -126,6 +140,7 @@ def build() -> Timeline | None:
     height = TOP + len(missions) * ROW + 30
     return Timeline(
         width=WIDTH,
+        left=left,
         height=height,
         rows=[(m, y_of[m]) for m in missions],
         years=[(year, round(x(year), 1)) for year in range(first, last + 1)],

@@ -67,9 +67,9 @@ def our_entities(settings: Settings) -> dict[str, Ours]:
             ns,
             """SELECT ?entity (MIN(STR(?date)) AS ?earliest) WHERE {
                  ?claim ?p ?entity . FILTER isIRI(?entity)
-                 { ?claim pk:asOf ?date } UNION { ?claim pk:asOfNotBefore ?date } UNION
-                 { ?claim (org:memberDuring|pk:period)/time:hasBeginning/
-                          (time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?date }
+                 { ?claim pk:reportedOn|pk:reportedNotBefore ?date } UNION
+                 { ?claim pk:validDuring/(time:hasBeginning|time:inside)/
+                          (time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear|pk:notBefore) ?date }
                } GROUP BY ?entity""",
         )
     }
