@@ -76,27 +76,93 @@ def test_duplicate_fact_id(project: Settings):
 
 
 def test_malformed_date(project: Settings):
-    line = _edit(project, MALI, "date: 2013-04-25", "date: 2013-14-25")
+    line = _edit(project, MALI, "when: 2013-04-25", "when: 2013-14-25")
     assert "malformed date '2013-14-25'" in _one_error_at(project, MALI, line)
-    _edit(project, MALI, "date: 2013-14-25", "date: 2013-04-25")
-    line = _edit(project, MALI, "date: 2023-06-30", "date: 2023-06-31")
-    error = _one_error_at(project, MALI, line)
-    assert "malformed date '2023-06-31'" in error
+    _edit(project, MALI, "when: 2013-14-25", "when: 2013-04-25")
+    line = _edit(project, MALI, "when: 2023-06-30", "when: {at: 2023-06-31}")
+    assert "malformed date '2023-06-31'" in _one_error_at(project, MALI, line)
+    _edit(project, MALI, "when: {at: 2023-06-31}", "when: {at: June}")
+    error = _one_error_at(project, MALI, _fact_line(project, MALI, "minusma-termination"))
+    assert "field 'when'" in error and "'June' is not a time" in error
+
+
+@pytest.mark.parametrize("fact", ["tulesov-minusma", "tulesov-rank", "minusma-fatalities"])
+def test_a_claim_without_a_time_statement_is_an_error(project: Settings, fact: str):
+    """Deployments, ranks, figures (and posts, events, groups) must say when they hold."""
+    path = project.root / MALI
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = _fact_line(project, MALI, fact)
+    when = next(i for i in range(start, len(lines)) if lines[i].startswith("    when:"))
+    del lines[when]
+    path.write_text("".join(lines), encoding="utf-8")
+    error = _one_error_at(project, MALI, start)
+    assert "missing field 'when'" in error
+
+
+@pytest.mark.parametrize(
+    ("when", "words"),
+    [
+        ("future", "only after publication"),  # a plan stated as a fact
+        ("2024-03", "only after publication"),
+        ("{start: 2024, end: 2023}", "start (2024) is after end (2023)"),
+        ("{at: {not_before: 2020, not_after: 2019}}", "not_before 2020 is after not_after 2019"),
+        ("{duration: P1Y}", "give at least one of start, end or at"),
+        ("{end: soon}", "'soon' is not a time"),
+    ],
+)
+def test_a_time_statement_that_cannot_hold_is_an_error(project: Settings, when: str, words: str):
+    _edit(
+        project,
+        MALI,
+        'when: {end: past, duration: P1Y}\n    quote: "One',
+        f'when: {when}\n    quote: "One',
+    )
+    error = _one_error_at(project, MALI, _fact_line(project, MALI, "tulesov-minusma"))
+    assert words in error
+
+
+def test_a_ceiling_cannot_be_actual(project: Settings):
+    rel = "mappings/articles/2024-01-20-mea-deployment.yaml"
+    line = _fact_line(project, rel, "ceiling-430")
+    _edit(project, rel, "when: future\n    status: approved", "when: present\n    status: actual")
+    error = _one_error_at(project, rel, line)
+    assert "a ceiling ('up to') is never actual" in error
+
+
+def test_derived_from_an_unknown_fact_names_the_line(project: Settings):
+    rel = "mappings/articles/undated-golan-send-off.yaml"
+    line = _fact_line(project, rel, "same-contingent")
+    _edit(project, rel, "2024-01-20-mea-deployment/", "2024-01-20-mea-deployment/no-such-")
+    error = _one_error_at(project, rel, line)
+    assert "which no mapping makes" in error
+
+
+def test_a_waiver_needs_a_reason(project: Settings):
+    line = _edit(
+        project,
+        MALI,
+        "    reason: exchange rates from the web page around the article\n",
+        "",
+    )
+    error = _one_error_at(project, MALI, line - 1)
+    assert "waiver: missing field 'reason'" in error
 
 
 def test_misspelt_field_is_not_silently_dropped(project: Settings):
     _edit(
         project,
         MALI,
-        "    rank: lieutenant-colonel\n    end:",
-        "    rnak: lieutenant-colonel\n    end:",
+        "    rank: lieutenant-colonel\n    when:",
+        "    rnak: lieutenant-colonel\n    when:",
     )
     error = _one_error_at(project, MALI, _fact_line(project, MALI, "tulesov-minusma"))
     assert "unknown field(s) 'rnak'" in error
 
 
 def test_unknown_code_list_value_lists_the_allowed_ones(project: Settings):
-    _edit(project, MALI, "rank: lieutenant-colonel\n    end:", "rank: leutenant-colonel\n    end:")
+    _edit(
+        project, MALI, "rank: lieutenant-colonel\n    when:", "rank: leutenant-colonel\n    when:"
+    )
     error = _one_error_at(project, MALI, _fact_line(project, MALI, "tulesov-minusma"))
     assert "unknown rank 'leutenant-colonel'" in error and "lieutenant-colonel" in error
 

@@ -162,10 +162,16 @@ def test_void_and_dcat_description(site, built):
 
 
 PK = "https://w3id.org/peacekg/ontology#"
-KAZAKH_FIGURES = f"""SELECT ?f (COUNT(?op) AS ?n) WHERE {{
-    ?f a <{PK}PersonnelFigure> ;
-       <{PK}contributor>/<{PK}contributingCountry>? <{BASE}id/place/kazakhstan> .
-    OPTIONAL {{ ?f <{PK}operation> ?op }} }} GROUP BY ?f"""
+# Kazakh personnel figures that happened (status actual) and whose time can be drawn: the
+# instant a count holds at, or else its period's end, known as a date or within two bounds.
+KAZAKH_FIGURES = f"""PREFIX time: <http://www.w3.org/2006/time#>
+  SELECT DISTINCT ?f WHERE {{
+    ?f a <{PK}PersonnelFigure> ; <{PK}status> <{BASE}code/status/actual> ;
+       <{PK}contributor>/<{PK}contributingCountry>? <{BASE}id/place/kazakhstan> ;
+       <{PK}validDuring> ?v .
+    {{ ?v time:inside ?i }} UNION {{ ?v time:hasEnd ?i FILTER NOT EXISTS {{ ?v time:inside ?x }} }}
+    {{ ?i time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear ?d }}
+    UNION {{ ?i <{PK}notBefore> ?low ; <{PK}notAfter> ?high }} }}"""
 
 
 def test_home_page_counts_and_timeline(site, built):
@@ -184,8 +190,7 @@ def test_home_page_counts_and_timeline(site, built):
     )
     assert f"<b>{persons}</b>persons" in text
     figures = list(store.query(KAZAKH_FIGURES, use_default_graph_as_union=True))
-    expected_marks = sum(max(1, int(r["n"].value)) for r in figures)
-    assert text.count("<circle ") == expected_marks
+    assert text.count("<circle ") == len(figures) > 10  # one mark per figure, not per mission
     assert "source: Kazakh military personnel were escorted to the Golan Heights in Almaty" in text
     assert "/queries/officers-in-more-than-one-mission.rq" in text
 

@@ -8,8 +8,8 @@ from peacekg.seeds import load_articles
 
 # Nodes a claim or mention owns: its evidence annotation, target, selectors and time nodes.
 OWNED = (
-    "(pk:evidence|oa:hasTarget|oa:hasSelector|org:memberDuring|pk:period"
-    "|time:hasBeginning|time:hasEnd)*"
+    "(pk:evidence|oa:hasTarget|oa:hasSelector|pk:validDuring"
+    "|time:hasBeginning|time:hasEnd|time:inside)*"
 )
 
 
@@ -75,7 +75,7 @@ def test_every_claim_has_exactly_one_article_and_one_quote(store, ns):
         """
         SELECT ?claim (COUNT(DISTINCT ?article) AS ?articles) (COUNT(DISTINCT ?quote) AS ?quotes)
         WHERE { ?claim a pk:Claim .
-                OPTIONAL { ?claim prov:wasDerivedFrom ?article }
+                OPTIONAL { ?claim prov:wasDerivedFrom ?article . ?article a pk:Article }
                 OPTIONAL { ?claim pk:evidence/oa:hasTarget/oa:hasSelector/oa:exact ?quote } }
         GROUP BY ?claim""",
         ns,

@@ -34,7 +34,9 @@ def test_every_query_has_a_header(path: Path):
     assert re.match(r"# title: \S.*\n# description: \S.*\n", text), path.name
 
 
-@pytest.mark.parametrize("path", LOCAL, ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path", [q for q in LOCAL if q.stem != "disagreeing-figures"], ids=lambda p: p.stem
+)
 def test_every_local_query_returns_rows(store, ns, path: Path):
     assert run(store, ns, path.name), f"{path.name} returned no rows"
 
@@ -46,45 +48,106 @@ def test_officers_in_more_than_one_mission(store, ns):
     assert [(r["name"], r["missions"]) for r in rows] == [("Ermek Tulesov", "2")]
 
 
-def test_personnel_figures_over_time(store, ns):
-    rows = run(store, ns, "personnel-figures-over-time.rq")
-    seen = {(r["mission"], r["value"], r["kind"], r["article"]) for r in rows}
-    expected = {
-        ("MINUSMA", "2", "deployed", TITLES["mali"]),
-        ("UNIFIL", "520", "cumulative", TITLES["430"]),
-        ("UNIFIL", "538", "cumulative", TITLES["golan"]),
-        ("MINURSO", "45", "cumulative", TITLES["430"]),
-        ("MINURSO", "67", "cumulative", TITLES["golan"]),
-        ("MINURSO", "6", "currently serving", TITLES["430"]),
-        ("MINURSO", "6", "currently serving", TITLES["mea"]),
-        ("MINURSO", "6", "currently serving", TITLES["golan"]),
-        ("UNIFIL", "9", "currently serving", TITLES["mea"]),
-        ("MINUSCA", "2", "currently serving", TITLES["golan"]),
-        ("MONUSCO", "2", "currently serving", TITLES["mea"]),
-        ("UNDOF", "139", "planned", TITLES["mea"]),
-        ("UNDOF", "139", "deployed", TITLES["golan"]),
+def test_officers_in_more_than_one_mission_with_group_claims(store, ns):
+    rows = run(store, ns, "officers-in-more-than-one-mission-with-group-claims.rq")
+    seen = {(r["name"], r["mission"], r["fromGroupClaim"]) for r in rows}
+    group = {"Sholpan Tausheva", "Sabina Muzalinova", "Rimma Shakeyeva", "Aizhan Zhasuzakova"}
+    expected = {(n, m, "true") for n in group | {"Dilya Akhmetova"} for m in ("MINURSO", "UNIFIL")}
+    expected |= {
+        ("Dilya Akhmetova", "UNIFIL", "false"),  # the photo caption, about her alone
+        ("Ermek Tulesov", "MINUSMA", "false"),
+        ("Ermek Tulesov", "MINURSO", "false"),
     }
-    assert expected <= seen, expected - seen
-    dated = {r["asOf"] for r in rows if r["article"] == TITLES["golan"]}
-    assert dated == {"2024-01-20/2025-06-08"}  # undated article: its bounds, not a guess
+    assert seen == expected
+    # Kamaletdinova serves in Western Sahara only; she is not one of the named group
+    assert "Madina Kamaletdinova" not in {r["name"] for r in rows}
+
+
+def test_deployments_timeline(store, ns):
+    rows = run(store, ns, "deployments-timeline.rq")
+    by = {(r["who"], r["operation"], r["status"]): r for r in rows}
+    tulesov_ws = by[("Ermek Tulesov", "MINURSO", "actual")]
+    assert (tulesov_ws.get("start"), tulesov_ws["end"]) == (None, "..2023-10-31")
+    minusma = by[("Ermek Tulesov", "MINUSMA", "actual")]
+    assert minusma["role"] == "staff officer" and minusma["end"] == "..2023-10-31"
+    planned = by[
+        (
+            "First independent national peacekeeping contingent of Kazakhstan, announced for UNDOF",
+            "UNDOF",
+            "scheduled",
+        )
+    ]
+    assert planned["start"] == "2024-03" and planned["role"] == "reserve company"
+    assert by[("Madina Kamaletdinova", "MINURSO", "actual")]["heldAt"] == "2022-01-01..2022-12-31"
+    assert by[("Kazakh peacekeeping battalion (Kazbat)", "Multinational force in Iraq", "actual")]
+    # oldest first; a row with no date at all would come last
+    keys = [r.get("start") or r.get("heldAt") or r.get("end") for r in rows]
+    assert keys[0] == "2003"
+    dated = [k for k in keys if k]
+    assert keys[: len(dated)] == dated
+
+
+def test_currently_serving(store, ns):
+    rows = run(store, ns, "currently-serving.rq")
+    seen = {(r["article"], r["heldAt"], r["operation"], r["value"], r["unit"]) for r in rows}
+    golan = "2024-01-20..2025-06-08"
+    assert seen == {
+        (TITLES["430"], "2022-06-30", "MINURSO", "6", "military personnel"),
+        (TITLES["430"], "2022-06-30", "UNIFIL", "9", "military personnel"),
+        (TITLES["mea"], "2024-01-20", "MINURSO", "6", "officers"),
+        (TITLES["mea"], "2024-01-20", "MINUSCA", "2", "officers"),
+        (TITLES["mea"], "2024-01-20", "MONUSCO", "2", "officers"),
+        (TITLES["mea"], "2024-01-20", "UNIFIL", "9", "officers"),
+        (TITLES["golan"], golan, "MINURSO", "6", "officers"),
+        (TITLES["golan"], golan, "MINUSCA", "2", "officers"),
+        (TITLES["golan"], golan, "MONUSCO", "2", "officers"),
+        (TITLES["golan"], golan, "UNIFIL", "9", "officers"),
+    }
+    # the headline's "Now Consists of More Than 500 Officers" is a running total, not here
+    assert TITLES["astana"] not in {r["article"] for r in rows}
+
+
+def test_personnel_figures_over_time_is_a_series_with_each_figure_once(store, ns):
+    rows = run(store, ns, "personnel-figures-over-time.rq")
+    assert len({r["figure"] for r in rows}) == len(rows)  # one row per figure
+    seen = {(r["scope"], r["value"], r["kind"], r["status"], r["article"]) for r in rows}
+    assert {
+        ("MINUSMA", "2", "deployed", "actual", TITLES["mali"]),
+        ("UNIFIL", "520", "cumulative", "actual", TITLES["430"]),
+        ("UNIFIL", "538", "cumulative", "actual", TITLES["golan"]),
+        ("UNDOF", "139", "deployed", "planned", TITLES["mea"]),
+        ("UNDOF", "139", "deployed", "actual", TITLES["golan"]),
+        ("(no operation named)", "430", "ceiling", "approved", TITLES["mea"]),
+    } <= seen
+    # "45 officers in Western Sahara, Ivory Coast and Lebanon" is one figure over three missions
+    (forty_five,) = [r for r in rows if r["value"] == "45"]
+    assert set(forty_five["scope"].split(", ")) == {"MINURSO", "UNOCI", "UNIFIL"}
+    assert set(forty_five["roles"].split(", ")) == {"military observer", "staff officer"}
+    assert (forty_five["from"], forty_five["to"]) == ("2014", "2022-06-30")
+    (sixty_seven,) = [r for r in rows if r["value"] == "67"]
+    assert (sixty_seven["from"], sixty_seven["to"]) == ("2014", "2024-01-20..2025-06-08")
+    # the UNIFIL running totals, as a series in time
+    unifil = [
+        (r["value"], r["to"])
+        for r in rows
+        if r["scope"] == "UNIFIL" and r["value"] in ("520", "538")
+    ]
+    assert unifil == [("520", "2022-06-30"), ("538", "2024-01-20..2025-06-08")]
 
 
 def test_figures_on_which_articles_disagree(store, ns):
-    rows = run(store, ns, "disagreeing-figures.rq")
-    pairs = {(r["value1"], r["article1"], r["value2"], r["article2"]) for r in rows}
-    assert pairs == {
-        ("45", TITLES["430"], "67", TITLES["golan"]),
-        ("520", TITLES["430"], "538", TITLES["golan"]),
-        ("4000000", TITLES["mea"], "4500000", TITLES["astana"]),
-    }
+    # 45 vs 67 officers and 520 vs 538 servicemen are running totals at different dates (and
+    # over different missions); "over 4 million" and "more than 4.5 million" are compatible
+    # lower bounds. tests/test_time_and_status.py shows a real disagreement being found.
+    assert run(store, ns, "disagreeing-figures.rq") == []
 
 
 def test_ranks_by_date_keep_both_ranks_of_akhmetova(store, ns):
     rows = run(store, ns, "ranks-by-date.rq")
-    akhmetova = {(r["rank"], r["asOf"]) for r in rows if r["name"] == "Dilya Akhmetova"}
+    akhmetova = {(r["rank"], r["heldAt"]) for r in rows if r["name"] == "Dilya Akhmetova"}
     assert akhmetova == {
-        ("Colonel", "2022-01-01/2022-12-31"),
-        ("Lieutenant Colonel", "2022-01-01/2022-12-31"),
+        ("Colonel", "2022-01-01..2022-12-31"),  # the body: at publication
+        ("Lieutenant Colonel", "..2022-12-31"),  # the photo caption: some time before
     }
     ranks = {(r["name"], r["rank"]) for r in rows}
     assert {
@@ -101,21 +164,27 @@ def test_ranks_by_date_keep_both_ranks_of_akhmetova(store, ns):
 
 def test_events_by_date(store, ns):
     rows = run(store, ns, "events-by-date.rq")
-    dated = {(r["date"], r["kind"]) for r in rows}
+    dated = {(r["date"], r["kind"], r["status"]) for r in rows}
     assert {
-        ("2013-04-25", "mission establishment"),
-        ("2023-06-30", "mission termination"),
-        ("2024-01-19", "proposal"),
-        ("2024-01-19", "parliamentary approval"),
-        ("1991", "independence"),
-        ("2002", "observance"),
-        ("2019", "observance"),
-        ("2000", "unit establishment"),
-        ("2024-03", "deployment start"),
+        ("2013-04-25", "mission establishment", "actual"),
+        ("2023-06-30", "mission termination", "actual"),
+        ("2024-01-19", "proposal", "actual"),
+        ("2024-01-19", "parliamentary approval", "actual"),
+        ("1991", "independence", "actual"),
+        ("2002", "observance", "actual"),
+        ("2019", "observance", "actual"),
+        ("2000", "unit establishment", "actual"),
+        ("2024-03", "deployment start", "scheduled"),
+        ("..2023-10-31", "return from deployment", "actual"),
     } <= dated
-    send_off = [r for r in rows if r["kind"] == "send-off ceremony"]
+    send_off = [r for r in rows if r["label"].startswith("Send-off")]
     assert len(send_off) == 1 and send_off[0]["place"] == "Park named after 28 Panfilov Guards"
-    assert [r["date"] for r in rows] == sorted(r["date"] for r in rows)
+    assert send_off[0]["date"] == "..2025-06-08"  # undated article: before it, no guess
+    # oldest first by the earliest date each gives, and any event with no date at all last
+    dates = [r["date"] for r in rows]
+    undated = [d for d in dates if d == ""]
+    assert dates[len(dates) - len(undated) :] == undated
+    assert dates[: len(dates) - len(undated)] == sorted(dates[: len(dates) - len(undated)])
 
 
 def test_claims_of_one_article_match_its_mapping(store, ns):

@@ -16,6 +16,10 @@ FIGURE = CLAIM.format("minusma-fatalities")
 RANK = CLAIM.format("tulesov-rank")
 POST = CLAIM.format("tulesov-instructor")
 EVENT = CLAIM.format("minusma-established")
+PLANNED = "<https://w3id.org/peacekg/id/claim/2024-01-20-mea-deployment/undof-reserve-company>"
+SERVING = "<https://w3id.org/peacekg/id/claim/2024-01-20-mea-deployment/serving-western-sahara>"
+CEILING = "<https://w3id.org/peacekg/id/claim/2024-01-20-mea-deployment/ceiling-430>"
+IDENTITY = "<https://w3id.org/peacekg/id/claim/undated-golan-send-off/same-contingent>"
 HOSTING = CLAIM.format("minusma-in-mali")
 MALI_MAPPING = "mappings/articles/2023-10-31-mali-return.yaml"
 
@@ -58,18 +62,83 @@ CASES = [
         MALI_MAPPING,
     ),
     (
-        "claim-says-when",
-        f"DELETE WHERE {{ GRAPH ?g {{ {FIGURE} pk:asOf ?d }} }}",
-        "",
-        "say when it holds",
+        "claim-says-when-it-holds",
+        f"DELETE WHERE {{ GRAPH ?g {{ {FIGURE} pk:validDuring ?v }} }}",
+        "pk:validDuring",
+        "when it holds",
         MALI_MAPPING,
     ),
     (
-        "as-of-is-a-date",
-        _swap(FIGURE, "pk:asOf", "'last year'"),
-        "pk:asOf",
+        "claim-says-when-it-was-reported",
+        f"DELETE WHERE {{ GRAPH ?g {{ {FIGURE} pk:reportedOn ?d }} }}",
+        "",
+        "when it was reported",
+        MALI_MAPPING,
+    ),
+    (
+        "reported-on-is-a-date",
+        _swap(FIGURE, "pk:reportedOn", "'last year'"),
+        "pk:reportedOn",
         "",
         MALI_MAPPING,
+    ),
+    (
+        "claim-has-a-status",
+        f"DELETE WHERE {{ GRAPH ?g {{ {FIGURE} pk:status ?s }} }}",
+        "pk:status",
+        "one status",
+        MALI_MAPPING,
+    ),
+    (
+        "deployment-is-actual",
+        _swap(DEPLOYMENT, "pk:status", "status:planned"),
+        "pk:status",
+        "a plan is a pk:PlannedDeployment",
+        MALI_MAPPING,
+    ),
+    (
+        "planned-deployment-is-not-actual",
+        _swap(PLANNED, "pk:status", "status:actual"),
+        "pk:status",
+        "not actual",
+        "mappings/articles/2024-01-20-mea-deployment.yaml",
+    ),
+    (
+        "planned-deployment-is-no-membership",
+        _in_graph(PLANNED, f"{PLANNED} org:member <https://w3id.org/peacekg/id/unit/kazbat>"),
+        "org:member",
+        "not a membership",
+        "mappings/articles/2024-01-20-mea-deployment.yaml",
+    ),
+    (
+        "currently-serving-is-actual",
+        _swap(SERVING, "pk:status", "status:planned"),
+        "",
+        "currently serving is actual",
+        "mappings/articles/2024-01-20-mea-deployment.yaml",
+    ),
+    (
+        "ceiling-is-never-actual",
+        _swap(CEILING, "pk:status", "status:actual"),
+        "",
+        "a ceiling never is",
+        "mappings/articles/2024-01-20-mea-deployment.yaml",
+    ),
+    (
+        "derived-claim-names-its-rule",
+        f"DELETE WHERE {{ GRAPH ?g {{ {IDENTITY} pk:derivationRule ?r }} }}",
+        "pk:derivationRule",
+        "by which rule",
+        "mappings/articles/undated-golan-send-off.yaml",
+    ),
+    (
+        "derived-claim-names-its-inputs",
+        f"DELETE {{ GRAPH ?g {{ {IDENTITY} prov:wasDerivedFrom ?c }} }} "
+        f"WHERE {{ GRAPH ?g {{ {IDENTITY} prov:wasDerivedFrom ?c }} "
+        'FILTER STRSTARTS(STR(?c), "https://w3id.org/peacekg/id/claim/") }',
+        "prov:wasDerivedFrom",
+        "claims it was derived from",
+        "mappings/articles/undated-golan-send-off.yaml",
     ),
     (
         "deployment-member-is-person-or-unit",
@@ -180,19 +249,19 @@ CASES = [
         "period-starts-before-it-ends",
         _in_graph(
             DEPLOYMENT,
-            f"<{DEPLOYMENT[1:-1]}#period> time:hasBeginning <{DEPLOYMENT[1:-1]}#start> . "
+            f"<{DEPLOYMENT[1:-1]}#valid> time:hasBeginning <{DEPLOYMENT[1:-1]}#start> . "
             f"<{DEPLOYMENT[1:-1]}#start> a time:Instant ; time:inXSDgYear '2024'^^xsd:gYear",
         ),
         "",
-        "starts (2024) after it ends (2023-10)",
+        "starts (2024) after it ends (2023-10-31)",
         MALI_MAPPING,
     ),
     (
         "instant-has-one-date",
         f"INSERT {{ GRAPH ?g {{ ?i time:inXSDgYear '2023'^^xsd:gYear }} }} "
-        f"WHERE {{ GRAPH ?g {{ {DEPLOYMENT} org:memberDuring/time:hasEnd ?i }} }}",
+        f"WHERE {{ GRAPH ?g {{ {DEPLOYMENT} pk:validDuring/time:hasEnd ?i }} }}",
         "",
-        "exactly one date",
+        "either exactly",
         MALI_MAPPING,
     ),
     (
@@ -325,7 +394,9 @@ def test_report_lines_name_the_mapping_line_and_label(real_quads):
     line = next(str(v) for v in report.violations if v.path == "pk:evidence")
     mapping = (ROOT / MALI_MAPPING).read_text().splitlines()
     number = next(i for i, t in enumerate(mapping, 1) if t.strip() == "- id: minusma-fatalities")
-    assert line.startswith(f"{MALI_MAPPING}:{number}: Violation: fatalities: 309 peacekeeper")
+    assert line.startswith(
+        f"{MALI_MAPPING}:{number}: Violation: 309 peacekeepers, fatalities (MINUSMA)"
+    )
 
 
 @pytest.mark.parametrize(
