@@ -85,7 +85,7 @@ def pool_sizes(articles: int) -> dict[str, int]:
 
 def _sections() -> dict[str, tuple[str, str | None]]:
     """Registry section -> (reference kind, default class): the pipeline's own table."""
-    from peacekg.registry import SECTIONS
+    from peacekg.inputs.registry import SECTIONS
 
     return dict(SECTIONS)
 
@@ -1313,10 +1313,10 @@ def generate(
 def measure(root: Path) -> tuple[int, int]:
     """(triples, articles) the pipeline makes of the project under `root`: the mapped and the
     inferred quads, as a build would store them, without the slow HermiT and SHACL checks."""
+    from peacekg.build.dataset import assemble
+    from peacekg.build.reasoning import materialise
     from peacekg.config import Settings
-    from peacekg.dataset import assemble
     from peacekg.namespaces import Namespaces
-    from peacekg.reasoning import materialise
 
     settings = Settings(root=root, build_dir=root / "build")
     dataset = assemble(settings)

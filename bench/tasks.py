@@ -5,7 +5,7 @@ Why separate processes: a build or an rdflib load must not share memory or the G
 harness that measures it, a run over its time budget must be stoppable (HermiT runs in Java,
 rdflib cannot be interrupted from another thread), and the servers must be real servers.
 
-    tasks.py build ROOT BUILD_DIR            peacekg.build.build(), result as JSON
+    tasks.py build ROOT BUILD_DIR            peacekg.build.pipeline.build(), result as JSON
     tasks.py assemble ROOT BUILD_DIR         map + reason only, laid out as a release
     tasks.py layout STORE BUILD_DIR QUADS    a release around an existing store
     tasks.py rdflib DUMP JOBS_JSON           rdflib Dataset(default_union) timings, as JSON
@@ -38,7 +38,7 @@ def emit(result: dict[str, Any]) -> None:
 
 def task_build(root: Path, build_dir: Path) -> None:
     """The real build, timed around build() only (not interpreter start-up or imports)."""
-    from peacekg.build import build
+    from peacekg.build.pipeline import build
     from peacekg.config import Settings
 
     started = time.perf_counter()
@@ -56,7 +56,7 @@ def task_build(root: Path, build_dir: Path) -> None:
 
 
 def _release(build_dir: Path, name: str, quads: int, base_iri: str) -> Path:
-    """A build directory as peacekg.store expects it: releases/<name>/{store,manifest.json}
+    """A build directory as peacekg.releases expects it: releases/<name>/{store,manifest.json}
     and `current` pointing there, so `peacekg serve` serves it like a built graph."""
     release = build_dir / "releases" / name
     release.mkdir(parents=True, exist_ok=True)
@@ -85,10 +85,10 @@ def task_assemble(root: Path, build_dir: Path) -> None:
     and SHACL checks: the fallback that serves the same triples when build() overruns."""
     from pyoxigraph import RdfFormat, Store
 
+    from peacekg.build.dataset import assemble
+    from peacekg.build.reasoning import materialise
     from peacekg.config import Settings
-    from peacekg.dataset import assemble
     from peacekg.namespaces import Namespaces
-    from peacekg.reasoning import materialise
 
     started = time.perf_counter()
     settings = Settings(root=root, build_dir=build_dir)

@@ -10,19 +10,15 @@ import pytest
 from playwright.sync_api import Browser
 from pyoxigraph import Quad, Store
 
-from browser import chromium
-from peacekg.build import BuildResult, build
+from peacekg.build.dataset import assemble
+from peacekg.build.pipeline import BuildResult, build
+from peacekg.build.reasoning import materialise
 from peacekg.config import Settings
-from peacekg.dataset import assemble
 from peacekg.namespaces import Namespaces
-from peacekg.reasoning import materialise
-from peacekg.store import open_store
-from peacekg.validation import Problem, Report, validate
-from serving import running_server
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-INPUTS = ("seeds", "mappings", "ontology", "shapes", "queries")
+from peacekg.releases import open_store
+from support import INPUTS, ROOT
+from support.browser import chromium
+from support.serving import running_server
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +56,7 @@ def site(built: tuple[Settings, BuildResult]) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium driven by Playwright (see tests/browser.py)."""
+    """Debian's Chromium driven by Playwright (see tests/support/browser.py)."""
     with chromium() as launched:
         yield launched
 
@@ -70,28 +66,3 @@ def real_quads() -> list[Quad]:
     """The real graph, asserted and inferred, in memory: the base of the bad-data examples."""
     quads = assemble(Settings(root=ROOT)).quads
     return quads + materialise(quads, Namespaces())
-
-
-def validate_after(real_quads: list[Quad], update: str) -> Report:
-    """Validate the real graph after one SPARQL UPDATE (our prefixes declared)."""
-    prefixes = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in Namespaces().prefixes().items())
-    store = Store()
-    store.extend(real_quads)
-    store.update(prefixes + update)
-    return validate(list(store), ROOT / "shapes", Namespaces())
-
-
-def caught(real_quads: list[Quad], update: str, path: str, words: str) -> Problem:
-    """The violation a bad example (one SPARQL UPDATE) must cause: on `path` (any if empty)
-    with `words` in its message; fails with the whole report if there is none."""
-    report = validate_after(real_quads, update)
-    matching = [v for v in report.violations if (not path or v.path == path) and words in v.message]
-    assert matching, report.text()
-    return matching[0]
-
-
-def select(store: Store, query: str, ns: Namespaces) -> list[dict[str, str]]:
-    """Run a SELECT on the union graph; rows as {variable: lexical value}."""
-    result = store.query(query, use_default_graph_as_union=True, prefixes=ns.prefixes())
-    names = [v.value for v in result.variables]
-    return [{n: row[n].value for n in names if row[n] is not None} for row in result]

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from pyoxigraph import Store
 
-from peacekg.build import BuildResult, build
+from peacekg.build.pipeline import BuildResult, build
 from peacekg.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,10 +19,10 @@ import pytest
 import rdflib
 from pyoxigraph import RdfFormat, Store, parse
 
-from peacekg.build import BuildLockedError, build, build_lock
+from peacekg.build.pipeline import BuildLockedError, build, build_lock
 from peacekg.config import Settings
 from peacekg.errors import BuildErrors
-from peacekg.store import open_store, read_manifest
+from peacekg.releases import open_store, read_manifest
 
 
 def test_build_writes_store_dumps_and_manifest(built):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import rdflib
 
-from serving import request, running_server
+from support.serving import request, running_server
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 OFFICERS = "SELECT ?p WHERE { ?p a <https://w3id.org/peacekg/ontology#Officer> }"
@@ -264,7 +264,7 @@ def test_service_description_with_void_statistics(endpoint, built):
 
 
 def test_server_follows_a_rebuild(project):
-    from peacekg.build import build
+    from peacekg.build.pipeline import build
 
     first = build(project)
     with running_server("--build-dir", str(project.output_dir), "serve") as base:
@@ -292,7 +292,7 @@ def test_serving_files_cleans_up_its_temporary_store_on_sigterm(tmp_path):
     import glob
     import tempfile
 
-    from conftest import SHARED
+    from support import SHARED
 
     data = SHARED / "w3c-rdf-tests" / "sparql" / "sparql11" / "protocol" / "data1.nt"
     pattern = str(Path(tempfile.gettempdir()) / "peacekg-data-*")

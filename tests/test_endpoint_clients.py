@@ -50,7 +50,7 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.Wrapper import QueryResult
 
-from conftest import ROOT
+from support import ROOT
 
 Term = NamedNode | BlankNode | Literal
 QUOTED_FIELD = re.compile(r'"(?:[^"]|"")*"')

@@ -29,9 +29,9 @@ from pathlib import Path
 import pytest
 from pyoxigraph import RdfFormat, Store, parse
 
-from conftest import INPUTS, ROOT
-from hardening import Reply, call, cpu_ticks, describe, leaks, workers
-from serving import PEACEKG, free_port, serve, stop, wait_healthy
+from support import INPUTS, ROOT
+from support.hardening import Reply, call, cpu_ticks, describe, leaks, workers
+from support.serving import PEACEKG, free_port, serve, stop, wait_healthy
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 SIMPLE = "SELECT ?s WHERE { ?s a <https://schema.org/Person> } LIMIT 3"
@@ -358,7 +358,7 @@ def test_statistics_are_not_counted_by_the_web_process(built, tmp_path):
     inside a block Oxigraph may then allocate without end (22 GB here before the kernel's OOM
     killer struck), and the server dies, or whatever the OOM killer picks. The build knows the
     counts: the web process needs no store for them (here it has none)."""
-    from peacekg.source import GraphSource
+    from peacekg.endpoint.served import GraphSource
 
     build_dir = tmp_path / "build"
     shutil.copytree(built[0].output_dir, build_dir, symlinks=True)

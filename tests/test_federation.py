@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
-from serving import request, running_server
+from support import ROOT
+from support.serving import request, running_server
 
 WIKIDATA = "https://query.wikidata.org/sparql"
 STANDIN = Path(__file__).parent / "fixtures" / "wikidata" / "standin-populations.ttl"

@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from hardening import (
+from support.hardening import (
     Reply,
     call,
     describe,
@@ -33,7 +33,7 @@ from hardening import (
     request_bytes,
     workers,
 )
-from serving import serve
+from support.serving import serve
 
 TOTAL = int(os.environ.get("PEACEKG_FUZZ_EXAMPLES", "3000"))
 SHARE = {"queries": 0.45, "protocol": 0.25, "paths": 0.2, "raw": 0.1}

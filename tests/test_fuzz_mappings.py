@@ -1,9 +1,9 @@
 """Fuzz the mapping loader with Hypothesis: broken YAML, wrong types, missing and duplicate
 fields, non-text keys, Unicode look-alikes in quotes, bad bytes, deep nesting.
 
-The property, in-process (peacekg.dataset.assemble) and through `peacekg build`:
+The property, in-process (peacekg.build.dataset.assemble) and through `peacekg build`:
 either the mappings compile, or every error names its file and line (`x.yaml:12: ...`),
-raised as SourceError/BuildErrors and never as any other exception; the CLI prints no
+raised as InputError/BuildErrors and never as any other exception; the CLI prints no
 traceback and leaves the served release exactly as it was (no partial release behind).
 
 PEACEKG_FUZZ_EXAMPLES scales the number of examples (in-process: a tenth of it).
@@ -23,10 +23,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import INPUTS, ROOT
+from peacekg.build.dataset import assemble
 from peacekg.config import Settings
-from peacekg.dataset import assemble
-from peacekg.errors import BuildErrors, SourceError
+from peacekg.errors import BuildErrors, InputError
+from support import INPUTS, ROOT
 
 TOTAL = int(os.environ.get("PEACEKG_FUZZ_EXAMPLES", "3000"))
 LOCATED = re.compile(r"^\S+\.ya?ml:\d+: \S")
@@ -278,7 +278,7 @@ def test_assemble_fails_with_file_and_line_or_succeeds_whole(workspace, mutation
     path.write_bytes(mutation.apply(original))
     try:
         dataset = assemble(workspace)
-    except (SourceError, BuildErrors) as exc:
+    except (InputError, BuildErrors) as exc:
         messages = _messages(exc)
         assert messages, "an error without a message"
         assert not _unlocated(messages), _unlocated(messages)

@@ -8,11 +8,11 @@ import shutil
 import pytest
 from pyoxigraph import CanonicalizationAlgorithm, Dataset, NamedNode, Quad, Store
 
-from peacekg.build import CACHE, build
+from peacekg.build.pipeline import CACHE, build
+from peacekg.build.validation import ValidationFailedError
+from peacekg.build.workingstore import WORKING
 from peacekg.config import Settings
-from peacekg.validation import ValidationFailedError
-from peacekg.workingstore import WORKING
-from peacekg.yamlsource import load_yaml
+from peacekg.inputs.located import load_yaml
 
 MALI = "mappings/articles/2023-10-31-mali-return.yaml"
 
@@ -142,3 +142,19 @@ def test_a_working_copy_that_is_not_what_its_note_says_is_rebuilt_whole(project,
     again = build(project)
     clean = Settings(root=project.root, build_dir=project.root / "clean-build")
     assert _quads(again) == _quads(build(clean))
+
+
+def test_the_cache_key_covers_every_module_that_shapes_an_article_graph():
+    """Found from the imports, not listed by hand: every module of the input and mapping
+    stages, and the shared ones they use, is hashed into every article's key."""
+    from peacekg.build.cache import PACKAGE, code_files
+
+    covered = {p.relative_to(PACKAGE).as_posix() for p in code_files()}
+    stages = {
+        p.relative_to(PACKAGE).as_posix()
+        for stage in ("inputs", "mapping")
+        for p in (PACKAGE / stage).glob("*.py")
+        if p.name != "__init__.py" and p.stem != "coverage"  # coverage reads, never compiles
+    }
+    assert stages | {"terms.py", "namespaces.py", "errors.py"} <= covered
+    assert not {p for p in covered if p.startswith(("endpoint/", "web/"))}

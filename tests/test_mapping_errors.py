@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from peacekg.build.dataset import assemble
 from peacekg.config import Settings
-from peacekg.dataset import assemble
-from peacekg.errors import BuildErrors, SourceError
+from peacekg.errors import BuildErrors, InputError
 
 MALI = "mappings/articles/2023-10-31-mali-return.yaml"
 
@@ -25,7 +25,7 @@ def _edit(project: Settings, rel: str, old: str, new: str) -> int:
 
 
 def _errors(project: Settings) -> list[str]:
-    with pytest.raises((BuildErrors, SourceError)) as info:
+    with pytest.raises((BuildErrors, InputError)) as info:
         assemble(project)
     exc = info.value
     return [str(e) for e in exc.errors] if isinstance(exc, BuildErrors) else [str(exc)]

@@ -12,7 +12,7 @@ import pytest
 import rdflib
 from pyoxigraph import Store
 
-from serving import request, running_server
+from support.serving import request, running_server
 
 BASE = "https://w3id.org/peacekg/"
 IRIS = {
@@ -128,7 +128,7 @@ def test_ontology_as_html_and_turtle(site):
 
 
 def test_dumps_page_and_files_match_the_manifest(site, built):
-    from peacekg.store import read_manifest
+    from peacekg.releases import read_manifest
 
     settings, _ = built
     manifest = read_manifest(settings.output_dir)["dumps"]
@@ -201,7 +201,7 @@ def test_article_page_highlights_every_quote(site):
     anchors = set(re.findall(r'id="(fact-[a-z0-9-]+)"', text))
     import yaml
 
-    from conftest import ROOT
+    from support import ROOT
 
     mapping = yaml.safe_load((ROOT / "mappings/articles/2023-10-31-mali-return.yaml").read_text())
     assert anchors == {"fact-" + f["id"] for f in mapping["facts"]}
@@ -209,7 +209,7 @@ def test_article_page_highlights_every_quote(site):
 
 
 def test_article_text_and_labels_are_escaped(project):
-    from peacekg.build import build
+    from peacekg.build.pipeline import build
 
     seeds = project.root / "seeds"
     with open(seeds / "articles.yaml", "a", encoding="utf-8") as meta:

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Browser
 
-from browser import recorded_context, screenshot
+from support.browser import recorded_context, screenshot
 
 
 @pytest.fixture(scope="module")

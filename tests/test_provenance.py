@@ -3,8 +3,8 @@ that really is in its text, and every registry entity is named by some article."
 
 from __future__ import annotations
 
-from conftest import ROOT, select
-from peacekg.seeds import load_articles
+from peacekg.inputs.seeds import load_articles
+from support import ROOT, select
 
 # Nodes a claim or mention owns: its evidence annotation, target, selectors and time nodes.
 OWNED = (

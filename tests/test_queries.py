@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, select
+from support import ROOT, select
 
 QUERIES = sorted((ROOT / "queries").glob("*.rq"))
 # Federated examples call a remote service: tests/test_federation.py runs them with a stand-in.

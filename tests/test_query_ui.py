@@ -13,12 +13,12 @@ from flask import Flask
 from markupsafe import escape
 from playwright.sync_api import Browser, Page, expect
 
-from browser import recorded_context, screenshot
-from conftest import ROOT
 from peacekg.config import ServerSettings, Settings
+from peacekg.endpoint.served import GraphSource
 from peacekg.namespaces import Namespaces
-from peacekg.source import GraphSource
-from peacekg.web import create_app, query_ui
+from peacekg.web import create_app, editor
+from support import ROOT
+from support.browser import recorded_context, screenshot
 
 OFFICERS = "officers-in-more-than-one-mission"
 OFFICERS_TEXT = (ROOT / "queries" / f"{OFFICERS}.rq").read_text(encoding="utf-8")
@@ -39,8 +39,8 @@ def app(tmp_path: Path) -> Flask:
         pool=object(),  # type: ignore[arg-type]
         project=Settings(root=ROOT, build_dir=tmp_path),
     )
-    if "query_ui" not in app.blueprints:
-        app.register_blueprint(query_ui.blueprint)
+    if "editor" not in app.blueprints:
+        app.register_blueprint(editor.blueprint)
     return app
 
 
@@ -49,7 +49,7 @@ def test_page_lists_every_example_and_points_at_this_endpoint(app: Flask):
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and response.mimetype == "text/html"
     for path in sorted((ROOT / "queries").glob("*.rq")):
-        example = query_ui.read_example(path)
+        example = editor.read_example(path)
         assert example.title and example.description, path.name
         assert f'data-example="{path.stem}"' in html and f"/queries/{path.stem}.rq" in html
         assert escape(example.title) in html and escape(example.description) in html
@@ -87,8 +87,8 @@ def test_without_yasgui_the_page_says_how_to_get_it(app: Flask, tmp_path: Path):
 
 @pytest.fixture(scope="module")
 def server(site: str) -> str:
-    vendor = ROOT / "src/peacekg/web/static" / query_ui.VENDOR
-    if not all((vendor / name).is_file() for name in query_ui.VENDOR_FILES):
+    vendor = ROOT / "src/peacekg/web/static" / editor.VENDOR
+    if not all((vendor / name).is_file() for name in editor.VENDOR_FILES):
         pytest.fail(f"YASGUI is not in {vendor}: run `make yasgui` (make test does)")
     return site
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from peacekg.quotes import QuoteError, locate
+from peacekg.mapping.quotes import QuoteError, locate
 
 TEXT = "Since 2014, 45 Kazakhstani officers have participated. Since 2018, 520 served."
 

@@ -12,14 +12,18 @@ import owlready2
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple, parse, serialize
 
-from conftest import ROOT, select
-from peacekg.build import build
+from peacekg.build.consistency import (
+    InconsistencyError,
+    ReasonerUnavailableError,
+    check_consistency,
+)
+from peacekg.build.dataset import assemble
+from peacekg.build.pipeline import build
+from peacekg.build.reasoning import materialise
 from peacekg.config import Settings
-from peacekg.consistency import InconsistencyError, ReasonerUnavailableError, check_consistency
-from peacekg.dataset import assemble
 from peacekg.namespaces import RDF, Namespaces
-from peacekg.reasoning import materialise
-from peacekg.store import open_store, read_manifest
+from peacekg.releases import open_store, read_manifest
+from support import ROOT, select
 
 NS = Namespaces()
 PK = NS.pk_ns
@@ -172,7 +176,7 @@ def test_an_inconsistent_ontology_edit_fails_the_build_and_keeps_the_last_graph(
 
 
 def test_a_shape_violation_fails_the_build_and_keeps_the_last_graph(project):
-    from peacekg.validation import ValidationFailedError
+    from peacekg.build.validation import ValidationFailedError
 
     first = build(project)
     registry = project.root / "mappings" / "registry.yaml"
@@ -187,7 +191,7 @@ def test_a_shape_violation_fails_the_build_and_keeps_the_last_graph(project):
 
 
 def test_consistency_leaves_out_only_axioms_that_cannot_clash(asserted):
-    from peacekg.consistency import derivation_only
+    from peacekg.build.consistency import derivation_only
 
     triples = {q.triple for q in asserted}
     dropped = derivation_only(triples)

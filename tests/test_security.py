@@ -21,9 +21,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from conftest import INPUTS, ROOT
-from hardening import call, leaks
-from serving import Server, serve
+from support import INPUTS, ROOT
+from support.hardening import call, leaks
+from support.serving import Server, serve
 
 ALLOWED = "http://allowed.example/sparql"
 HOSTILE_TITLE = "</script><script>alert(\"x\")</script> & 'q'"

@@ -4,8 +4,8 @@ import hashlib
 
 import yaml
 
-from conftest import ROOT, SHARED
-from peacekg.seeds import load_articles
+from peacekg.inputs.seeds import load_articles
+from support import ROOT, SHARED
 
 
 def _metadata() -> list[dict]:

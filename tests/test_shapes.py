@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT, caught, validate_after
+from peacekg.build.validation import Report, validate
 from peacekg.namespaces import Namespaces
-from peacekg.validation import Report, validate
+from support import ROOT, caught, validate_after
 
 NS = Namespaces()
 CLAIM = "<https://w3id.org/peacekg/id/claim/2023-10-31-mali-return/{}>"

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import re
 
-from conftest import ROOT, select
-from peacekg.build import build
+from peacekg.build.pipeline import build
 from peacekg.config import Settings
-from peacekg.coverage import gaps, sentences
-from peacekg.seeds import load_articles
-from peacekg.store import open_store
+from peacekg.inputs.seeds import load_articles
+from peacekg.mapping.coverage import gaps, sentences
+from peacekg.releases import open_store
+from support import ROOT, select
 
 CLAIM = "https://w3id.org/peacekg/id/claim/"
 MALI = CLAIM + "2023-10-31-mali-return/"

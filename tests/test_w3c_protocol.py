@@ -47,8 +47,8 @@ from rdflib import RDF, RDFS, Graph, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
-from conftest import SHARED
-from serving import running_server
+from support import SHARED
+from support.serving import running_server
 
 SUITE = SHARED / "w3c-rdf-tests" / "sparql" / "sparql11" / "protocol"
 MANIFEST = SUITE / "manifest.ttl"

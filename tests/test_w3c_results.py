@@ -49,8 +49,8 @@ from rdflib import RDF, Graph, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
-from conftest import SHARED
-from serving import running_server
+from support import SHARED
+from support.serving import running_server
 
 SPARQL11 = SHARED / "w3c-rdf-tests" / "sparql" / "sparql11"
 MANIFESTS = (SPARQL11 / "json-res" / "manifest.ttl", SPARQL11 / "csv-tsv-res" / "manifest.ttl")

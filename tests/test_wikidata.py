@@ -21,15 +21,15 @@ from pathlib import Path
 import pytest
 import yaml
 
+from peacekg.build.dataset import assemble
+from peacekg.build.reasoning import materialise
+from peacekg.build.validation import validate
 from peacekg.cli import parser as cli_parser
 from peacekg.config import Settings
-from peacekg.dataset import assemble
 from peacekg.namespaces import Namespaces
-from peacekg.reasoning import materialise
-from peacekg.validation import validate
+from peacekg.wikidata.client import retry_after
 from peacekg.wikidata.command import EXIT_MISMATCH, EXIT_UNAVAILABLE, add_parser
 from peacekg.wikidata.compare import normalise
-from peacekg.wikidata.http import retry_after
 
 FIXTURES = Path(__file__).parent / "fixtures" / "wikidata"
 API = "/w/api.php"

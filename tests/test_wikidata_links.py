@@ -9,11 +9,11 @@ import re
 
 import pytest
 
-from conftest import ROOT, SHARED, caught, select
+from peacekg.build.dataset import assemble
 from peacekg.config import Settings
-from peacekg.dataset import assemble
-from peacekg.errors import SourceError
+from peacekg.errors import InputError
 from peacekg.namespaces import WD, Namespaces
+from support import ROOT, SHARED, caught, select
 
 REFERENCE = SHARED / "reference" / "wikidata.md"
 REGISTRY = "mappings/registry.yaml"
@@ -150,7 +150,7 @@ def _edit_mali_link(project: Settings, old: str, new: str) -> int:
 
 
 def _error(project: Settings) -> str:
-    with pytest.raises(SourceError) as info:
+    with pytest.raises(InputError) as info:
         assemble(project)
     return str(info.value)
 

@@ -7,20 +7,20 @@ import os
 import sys
 from pathlib import Path
 
-from peacekg.background import BackgroundError
-from peacekg.build import BuildLockedError, build
+from peacekg.build.background import BackgroundError
+from peacekg.build.consistency import InconsistencyError, ReasonerUnavailableError
+from peacekg.build.dataset import ARTICLE_MAPPINGS
+from peacekg.build.pipeline import BuildLockedError, build
+from peacekg.build.validation import ValidationFailedError, validate
 from peacekg.config import ServerSettings, Settings
-from peacekg.consistency import InconsistencyError, ReasonerUnavailableError
-from peacekg.coverage import Gap, gaps
-from peacekg.dataset import ARTICLE_MAPPINGS
 from peacekg.diagram import GraphvizMissingError, diagram_svg
-from peacekg.errors import BuildErrors, SourceError
+from peacekg.endpoint.local import FORMATS, run, serialize, table
+from peacekg.endpoint.serve import serve
+from peacekg.errors import BuildErrors, InputError
+from peacekg.inputs.seeds import load_articles
+from peacekg.mapping.coverage import Gap, gaps
 from peacekg.namespaces import Namespaces
-from peacekg.query import FORMATS, run, serialize, table
-from peacekg.seeds import load_articles
-from peacekg.serve import serve
-from peacekg.store import NoGraphError, open_store, read_manifest
-from peacekg.validation import ValidationFailedError, validate
+from peacekg.releases import NoGraphError, open_store, read_manifest
 from peacekg.wikidata.command import add_parser as add_wikidata_parser
 
 
@@ -49,7 +49,7 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
     if args.require_coverage and (found := _coverage_gaps(settings)):
         raise BuildErrors(
             [
-                SourceError(g.path, g.sentence.line, f"no fact or waiver: {g.sentence.text}")
+                InputError(g.path, g.sentence.line, f"no fact or waiver: {g.sentence.text}")
                 for g in found
             ]
         )
@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     except (
-        SourceError,
+        InputError,
         BuildLockedError,
         NoGraphError,
         ReasonerUnavailableError,

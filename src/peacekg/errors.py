@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 
-class SourceError(Exception):
+class InputError(Exception):
     """Bad input, located at `path:line` so that a curator can go straight to it."""
 
     def __init__(self, path: Path | str, line: int | None, message: str) -> None:
@@ -25,6 +25,6 @@ class SourceError(Exception):
 class BuildErrors(Exception):
     """Several source errors found in one pass, reported together rather than one per run."""
 
-    def __init__(self, errors: list[SourceError]) -> None:
+    def __init__(self, errors: list[InputError]) -> None:
         self.errors = errors
         super().__init__("\n".join(str(e) for e in errors))

@@ -5,16 +5,16 @@ from __future__ import annotations
 from flask import Flask
 
 from peacekg.config import ServerSettings, Settings
-from peacekg.engine import QueryPool
+from peacekg.endpoint.pool import QueryPool
+from peacekg.endpoint.served import GraphSource
 from peacekg.namespaces import Namespaces
-from peacekg.source import GraphSource
 from peacekg.web import (
+    editor,
     health,
     http,
     ontology_docs,
     pages,
     protocol,
-    query_ui,
     resources,
     void,
 )
@@ -46,6 +46,6 @@ def create_app(
         PEACEKG_PROJECT=project,
     )
     http.install(app)
-    for blueprint in (health, protocol, pages, resources, void, ontology_docs, query_ui):
+    for blueprint in (health, protocol, pages, resources, void, ontology_docs, editor):
         app.register_blueprint(blueprint.blueprint)
     return app

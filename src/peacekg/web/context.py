@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import current_app
 
 from peacekg.config import ServerSettings
-from peacekg.engine import QueryPool
+from peacekg.endpoint.pool import QueryPool
+from peacekg.endpoint.served import GraphSource
 from peacekg.namespaces import Namespaces
-from peacekg.source import GraphSource
 
 
 def server() -> ServerSettings:

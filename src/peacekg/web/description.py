@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Response, request
 from pyoxigraph import BlankNode, NamedNode, Quad
 
-from peacekg.formats import RENDERERS, Kind, by_name
+from peacekg.endpoint.formats import RENDERERS, Kind, by_name
 from peacekg.namespaces import RDF
 from peacekg.web import context
 from peacekg.web.void import PREFIXES, VOID, dataset_quads, integer, rdf_response

@@ -8,7 +8,7 @@ import logging
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from peacekg.engine import PoolBusyError, QueryTimeoutError, WorkerLostError
+from peacekg.endpoint.pool import PoolBusyError, QueryTimeoutError, WorkerLostError
 
 log = logging.getLogger(__name__)
 GZIP_MIN_BYTES = 1024

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from peacekg.engine import QueryJob
+from peacekg.endpoint.pool import QueryJob
 from peacekg.web import context
 
 DEREFERENCEABLE = ("id/", "code/", "graph/")

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 from pylode import OntPub
 
-from peacekg.formats import Kind, for_kind
+from peacekg.endpoint.formats import Kind, for_kind
 from peacekg.web import context
 from peacekg.web.linked import construct
 

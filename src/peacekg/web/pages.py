@@ -10,10 +10,10 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 from pyoxigraph import NamedNode
 
-from peacekg.store import current_release
+from peacekg.releases import current_release
 from peacekg.web import context, timeline
+from peacekg.web.editor import examples
 from peacekg.web.linked import prefixed, select
-from peacekg.web.query_ui import examples
 from peacekg.web.void import PREFIXES, dataset_quads, rdf_response
 
 blueprint = Blueprint("pages", __name__)
@@ -44,7 +44,7 @@ def home() -> ResponseReturnValue:
         counts=counts,
         triples=stats["triples"],
         graphs=len(stats["graphs"]),
-        timeline=timeline.build(),
+        timeline=timeline.draw(),
         examples=examples(current_app.config["PEACEKG_PROJECT"].queries_dir),
     )
 
@@ -61,7 +61,7 @@ def dumps() -> ResponseReturnValue:
 
 
 @blueprint.get("/dumps/<name>")
-def dump_file(name: str) -> ResponseReturnValue:
+def dump_download(name: str) -> ResponseReturnValue:
     source = context.source()
     if source.build_dir is None or name not in source.dumps():
         abort(404, description=f"no dump named {name}")

@@ -15,9 +15,9 @@ from flask.typing import ResponseReturnValue
 from pyoxigraph import NamedNode
 from werkzeug.datastructures import MultiDict
 
-from peacekg.engine import PoolBusyError, QueryJob, QueryTimeoutError, WorkerLostError
-from peacekg.federation import ServiceRefusedError, check_services
-from peacekg.formats import BY_RENDERER_NAME, Kind, by_name, negotiate
+from peacekg.endpoint.federation import ServiceRefusedError, check_services
+from peacekg.endpoint.formats import BY_RENDERER_NAME, Kind, by_name, negotiate
+from peacekg.endpoint.pool import PoolBusyError, QueryJob, QueryTimeoutError, WorkerLostError
 from peacekg.web import context, description
 from peacekg.web.http import plain
 

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from pyoxigraph import NamedNode
 
-from peacekg.formats import BY_RENDERER_NAME, Kind, by_name, for_kind, negotiate
+from peacekg.endpoint.formats import BY_RENDERER_NAME, Kind, by_name, for_kind, negotiate
 from peacekg.web import article_view, context
 from peacekg.web.linked import construct, href, iri_for, prefixed, select
 

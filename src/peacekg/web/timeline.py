@@ -98,7 +98,7 @@ class Timeline:
     kinds: list[tuple[str, str]]
 
 
-def build() -> Timeline | None:
+def draw() -> Timeline | None:
     rows = select(prefixed(QUERY))
     if not rows:
         return None

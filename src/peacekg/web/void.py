@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, request
 from flask.typing import ResponseReturnValue
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, serialize
 
-from peacekg.formats import Kind, by_name, negotiate
+from peacekg.endpoint.formats import Kind, by_name, negotiate
 from peacekg.namespaces import DCTERMS, RDF, XSD
 from peacekg.web import context
 

@@ -15,9 +15,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from peacekg.inputs.registry import QID
 from peacekg.namespaces import WD
-from peacekg.registry import QID
-from peacekg.wikidata.http import Http, WikidataError
+from peacekg.wikidata.client import Http, WikidataError
 
 API_URL = "https://www.wikidata.org/w/api.php"
 SPARQL_URL = "https://query.wikidata.org/sparql"

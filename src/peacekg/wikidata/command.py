@@ -13,7 +13,7 @@ from peacekg.config import Settings
 from peacekg.wikidata import check as checking
 from peacekg.wikidata import resolve as resolving
 from peacekg.wikidata.api import API_URL, SPARQL_URL, Endpoints, Wikidata
-from peacekg.wikidata.http import PROJECT_URL, Http, HttpPolicy, WikidataError
+from peacekg.wikidata.client import PROJECT_URL, Http, HttpPolicy, WikidataError
 from peacekg.wikidata.ours import Ours, our_entities
 from peacekg.wikidata.registry_edit import add_links
 

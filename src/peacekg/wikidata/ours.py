@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from pyoxigraph import Store
 
+from peacekg.build.dataset import assemble
 from peacekg.config import Settings
-from peacekg.dataset import assemble
+from peacekg.inputs.registry import WIKIPEDIA, Entity
 from peacekg.namespaces import Namespaces
-from peacekg.registry import WIKIPEDIA, Entity
 
 BEGINNINGS = ("mission-establishment", "unit-establishment")
 ENDINGS = ("mission-termination",)

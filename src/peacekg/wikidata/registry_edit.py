@@ -16,9 +16,9 @@ from pathlib import Path
 import yaml
 
 from peacekg.config import Settings
+from peacekg.inputs.ontology import load_ontology
+from peacekg.inputs.registry import REGISTRY_FILE, WikidataLink, load_registry
 from peacekg.namespaces import Namespaces
-from peacekg.ontology import load_ontology
-from peacekg.registry import REGISTRY_FILE, WikidataLink, load_registry
 
 
 def add_links(settings: Settings, links: Mapping[str, WikidataLink]) -> Path:

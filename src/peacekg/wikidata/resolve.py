@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from peacekg.registry import WikidataLink
+from peacekg.inputs.registry import WikidataLink
 from peacekg.wikidata.api import DATE_PROPERTIES, Endpoints, Item, Wikidata
 from peacekg.wikidata.compare import Comparison, compare
 from peacekg.wikidata.ours import Ours

@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from peacekg.errors import SourceError
-from peacekg.fields import Fields
-from peacekg.yamlsource import Located, load_yaml
+from peacekg.errors import InputError
+from peacekg.inputs.fields import Fields
+from peacekg.inputs.located import Located, load_yaml
 
 ARTICLE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 METADATA_FILE = "articles.yaml"
@@ -132,13 +132,13 @@ def load_articles(seeds_dir: Path, cache: Path | None = None) -> dict[str, Artic
     path = seeds_dir / METADATA_FILE
     entries = load_yaml(path, cache)
     if not isinstance(entries, list):
-        raise SourceError(path, 1, "expected a list of articles")
+        raise InputError(path, 1, "expected a list of articles")
     articles: dict[str, Article] = {}
     anchor = Located()
     anchor.path, anchor.line = path, 1
     for entry in entries:
         article = _article(entry, seeds_dir, anchor)
         if article.id in articles:
-            raise SourceError(path, article.line, f"duplicate article id {article.id!r}")
+            raise InputError(path, article.line, f"duplicate article id {article.id!r}")
         articles[article.id] = article
     return articles

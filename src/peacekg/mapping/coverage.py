@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from peacekg.errors import SourceError
-from peacekg.quotes import QuoteError, locate
-from peacekg.seeds import Article
-from peacekg.yamlsource import Located, load_mapping
+from peacekg.errors import InputError
+from peacekg.inputs.located import Located, load_mapping
+from peacekg.inputs.seeds import Article
+from peacekg.mapping.quotes import QuoteError, locate
 
 
 def _words(text: str) -> frozenset[str]:
@@ -125,7 +125,7 @@ def spans(mapping: Path, text: str) -> list[tuple[int, int]]:
         try:
             span = locate(text, quote, occurrence if isinstance(occurrence, int) else None)
         except QuoteError as exc:
-            raise SourceError(mapping, node.line, str(exc)) from None
+            raise InputError(mapping, node.line, str(exc)) from None
         found.append((span.start, span.end))
     return found
 

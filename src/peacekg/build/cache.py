@@ -9,6 +9,7 @@ registry, ontology, shapes or code change, since those are in every key).
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -18,18 +19,48 @@ from pathlib import Path
 
 from pyoxigraph import Quad, RdfFormat, parse, serialize
 
-CODE_FILES = (
-    "compiler.py",
-    "registry.py",
-    "terms.py",
-    "quotes.py",
-    "fields.py",
-    "namespaces.py",
-    "ontology.py",
-    "seeds.py",
-    "yamlsource.py",
-    "metadata.py",
+PACKAGE = Path(__file__).resolve().parents[1]
+SHAPING = (
+    "peacekg.mapping.compiler",
+    "peacekg.mapping.metadata",
+    "peacekg.build.validation",
+    "peacekg.build.consistency",
 )
+"""Modules whose code decides an article's graph or whether it passes its checks."""
+
+
+def code_files(roots: tuple[str, ...] = SHAPING) -> list[Path]:
+    """The source files of `roots` and of every peacekg module they import, transitively.
+
+    Read from the import statements, so a module that starts to shape the output is in every
+    cache key as soon as it is imported, with no list to keep by hand.
+    """
+    seen: dict[str, Path] = {}
+    todo = list(roots)
+    while todo:
+        name = todo.pop()
+        path = _source(name)
+        if name in seen or path is None:
+            continue
+        seen[name] = path
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                todo.append(node.module)
+                todo.extend(f"{node.module}.{alias.name}" for alias in node.names)
+            elif isinstance(node, ast.Import):
+                todo.extend(alias.name for alias in node.names)
+    return sorted(seen.values())
+
+
+def _source(module: str) -> Path | None:
+    """The file of one of our modules (a package's __init__.py), or None for anything else."""
+    if module != "peacekg" and not module.startswith("peacekg."):
+        return None
+    base = PACKAGE.joinpath(*module.split(".")[1:])
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def digest(*parts: bytes) -> str:
@@ -42,12 +73,11 @@ def digest(*parts: bytes) -> str:
 
 def shared_inputs(root: Path, base_iri: str) -> bytes:
     """What every article's graph depends on: registry, ontology, shapes, compiler, base IRI."""
-    code_dir = Path(__file__).parent
     files = [
         root / "mappings" / "registry.yaml",
         *sorted((root / "ontology").glob("*.ttl")),
         *sorted((root / "shapes").glob("*.ttl")),
-        *(code_dir / f for f in CODE_FILES),
+        *code_files(),
     ]
     return digest(base_iri.encode(), *(f.read_bytes() for f in files if f.is_file())).encode()
 

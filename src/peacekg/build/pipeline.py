@@ -22,18 +22,18 @@ from typing import Any
 from pyoxigraph import Quad, RdfFormat, serialize
 
 from peacekg import __version__
-from peacekg.background import Background
-from peacekg.cache import ArticleCache
+from peacekg.build.background import Background
+from peacekg.build.cache import ArticleCache
 from peacekg.config import Settings
-from peacekg.consistency import ConsistencyCheck
-from peacekg.dataset import Dataset, assemble
-from peacekg.dumps import dump_file
+from peacekg.build.consistency import ConsistencyCheck
+from peacekg.build.dataset import Dataset, assemble
+from peacekg.build.dumps import dump_file
 from peacekg.namespaces import Namespaces
 from peacekg.progress import Status
-from peacekg.reasoning import materialise
-from peacekg.store import CURRENT, RELEASES
-from peacekg.validation import Report, ValidationFailedError, validate
-from peacekg.workingstore import WORKING, content_digests, fill_store
+from peacekg.build.reasoning import materialise
+from peacekg.releases import CURRENT, RELEASES
+from peacekg.build.validation import Report, ValidationFailedError, validate
+from peacekg.build.workingstore import WORKING, content_digests, fill_store
 
 KEEP_RELEASES = 2
 CACHE = "cache"
@@ -143,7 +143,7 @@ def _release(
     The store and the dumps need only the quads, so each is written by a process of its own
     from one N-Quads file while this one validates: on two cores that takes the longest of
     them, not their sum. The store is a checkpoint of the build's working copy, in which only
-    the graphs that changed are rewritten (peacekg.workingstore). A failure anywhere (a
+    the graphs that changed are rewritten (peacekg.build.workingstore). A failure anywhere (a
     violation, a full disk, an inconsistency) stops the others and removes the half-written
     release: space matters.
     """

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, parse, serialize
 
-from peacekg.source import count_statistics
+from peacekg.releases import count_statistics
 
 WORKING = "working"
 DEFAULT = ""
@@ -80,7 +80,7 @@ def fill_store(
 ) -> tuple[int, list[str], dict[str, object]]:
     """Bring the working copy to the quads of `source` (N-Quads, every graph in `digests`),
     checkpoint it to `release_store`; its size, graphs and statistics. Runs in a process of
-    its own, alongside validation (see `peacekg.build`)."""
+    its own, alongside validation (see `peacekg.build.pipeline`)."""
     note = working.with_name(working.name + ".json")
     store, known = _open(working, note)
     fresh = {g for g, digest in digests.items() if known.get(g) != digest}

@@ -14,16 +14,16 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from peacekg.errors import SourceError
-from peacekg.fields import Fields
+from peacekg.errors import InputError
+from peacekg.inputs.fields import Fields
+from peacekg.inputs.located import Located, load_mapping, source_line
+from peacekg.inputs.ontology import Ontology
+from peacekg.inputs.registry import Entity, Registry
+from peacekg.inputs.seeds import Article
+from peacekg.mapping.quotes import QuoteError, Span, locate
+from peacekg.mapping.validity import Instant, Validity, parse_validity, reported
 from peacekg.namespaces import OA, ORG, PROV, RDFS, SCHEMA, TIME, A, Namespaces, iri
-from peacekg.ontology import Ontology
-from peacekg.quotes import QuoteError, Span, locate
-from peacekg.registry import Entity, Registry, source_line
-from peacekg.seeds import Article
 from peacekg.terms import count_literal, date_literal, text_literal, time_property
-from peacekg.validity import Instant, Validity, parse_validity, reported
-from peacekg.yamlsource import Located, load_mapping
 
 FACT_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 FACT_REF = re.compile(r"^(?:([a-z0-9][a-z0-9-]*)/)?([a-z0-9][a-z0-9-]*)$")
@@ -517,7 +517,7 @@ def compile_mapping(
         fact_id = node.get("id") if isinstance(node, dict) else None
         if isinstance(fact_id, str) and fact_id in seen:
             line = node.line if isinstance(node, Located) else top.node.line
-            raise SourceError(
+            raise InputError(
                 path, line, f"duplicate fact id {fact_id!r} (first at line {seen[fact_id]})"
             )
         if isinstance(fact_id, str) and isinstance(node, Located):

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pyoxigraph import Literal
 
-from peacekg.errors import SourceError
+from peacekg.errors import InputError
 
 
 class Located(dict[str, Any]):
@@ -41,7 +42,7 @@ def _loader_for(path: Path) -> type[yaml.SafeLoader]:
             keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
             duplicates = {k for k in keys if keys.count(k) > 1}
             if duplicates:
-                raise SourceError(
+                raise InputError(
                     path,
                     node.start_mark.line + 1,
                     f"duplicate key(s): {', '.join(sorted(duplicates))}",
@@ -55,7 +56,7 @@ def _loader_for(path: Path) -> type[yaml.SafeLoader]:
             try:
                 return super().construct_yaml_timestamp(node)
             except ValueError as exc:
-                raise SourceError(
+                raise InputError(
                     path, node.start_mark.line + 1, f"malformed date {node.value!r}: {exc}"
                 ) from None
 
@@ -84,7 +85,7 @@ def _deepest_line(text: str) -> int:
 
 
 def load_yaml(path: Path, cache: Path | None = None) -> Any:
-    """Parse one YAML file; syntax errors become a SourceError at the offending line.
+    """Parse one YAML file; syntax errors become a InputError at the offending line.
 
     With a cache directory, a file parsed before (same path, same bytes, same loader code) is
     read back from a pickle there: building the line-numbered objects of 10,000 articles'
@@ -112,17 +113,17 @@ def _parse(path: Path, data: bytes) -> Any:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise SourceError(path, line, f"not UTF-8 text ({exc.reason})") from None
+        raise InputError(path, line, f"not UTF-8 text ({exc.reason})") from None
     try:
         return yaml.load(text, Loader=_loader_for(path))
     except RecursionError:  # hundreds of levels: libyaml allows them, building them does not
-        raise SourceError(path, _deepest_line(text), "invalid YAML: nested too deeply") from None
+        raise InputError(path, _deepest_line(text), "invalid YAML: nested too deeply") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise SourceError(path, line, f"invalid YAML: {exc.problem or exc}") from None
+        raise InputError(path, line, f"invalid YAML: {exc.problem or exc}") from None
     except yaml.YAMLError as exc:
-        raise SourceError(path, 1, f"invalid YAML: {exc}") from None
+        raise InputError(path, 1, f"invalid YAML: {exc}") from None
 
 
 def load_mapping(path: Path, what: str) -> Located:
@@ -130,5 +131,11 @@ def load_mapping(path: Path, what: str) -> Located:
     top = load_yaml(path)
     if not isinstance(top, Located):
         got = "nothing" if top is None else f"a {type(top).__name__}"
-        raise SourceError(path, 1, f"{what} must be a mapping of fields at the top, got {got}")
+        raise InputError(path, 1, f"{what} must be a mapping of fields at the top, got {got}")
     return top
+
+
+def source_line(path: Path, line: int, root: Path) -> Literal:
+    """`path:line` relative to the project root, for pk:mappingSource."""
+    shown = path.relative_to(root) if path.is_relative_to(root) else path
+    return Literal(f"{shown.as_posix()}:{line}")

@@ -17,7 +17,7 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CLIENT_TIMEOUT = 20.0
 """Seconds a client waits for a whole response before calling it a hang (server timeout: 2)."""
 

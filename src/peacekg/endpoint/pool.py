@@ -37,9 +37,9 @@ from pyoxigraph import (
     serialize,
 )
 
-from peacekg.formats import BY_RENDERER_NAME, Kind
-from peacekg.sparqltext import outer_clauses, reorder_tsv, star_order
-from peacekg.store import NoGraphError
+from peacekg.endpoint.formats import BY_RENDERER_NAME, Kind
+from peacekg.endpoint.sparqltext import outer_clauses, reorder_tsv, star_order
+from peacekg.releases import NoGraphError
 
 log = logging.getLogger(__name__)
 SPAWN = multiprocessing.get_context("spawn")

@@ -11,10 +11,10 @@ import sys
 import waitress
 
 from peacekg.config import ServerSettings, Settings
-from peacekg.engine import QueryPool
+from peacekg.endpoint.pool import QueryPool
+from peacekg.endpoint.served import GraphSource, load_data_files
 from peacekg.namespaces import Namespaces
-from peacekg.source import GraphSource, load_data_files
-from peacekg.store import open_store
+from peacekg.releases import open_store
 from peacekg.web import create_app
 
 log = logging.getLogger("peacekg")

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from pyoxigraph import Literal
 
-from peacekg.seeds import Article
+from peacekg.inputs.seeds import Article
 from peacekg.terms import date_literal, duration_literal
 
 SHORTHANDS = ("present", "past", "future")

@@ -14,14 +14,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, Quad
+from pyoxigraph import NamedNode, Quad
 
-from peacekg.errors import SourceError
-from peacekg.fields import Fields
+from peacekg.errors import InputError
+from peacekg.inputs.fields import Fields
+from peacekg.inputs.located import Located, load_mapping, source_line
+from peacekg.inputs.ontology import Ontology
 from peacekg.namespaces import ORG, PROV, RDFS, REUSED, SCHEMA, SKOS, WD, A, Namespaces, iri
-from peacekg.ontology import Ontology
 from peacekg.terms import text_literal, typed
-from peacekg.yamlsource import Located, load_mapping
 
 REGISTRY_FILE = "registry.yaml"
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -178,12 +178,6 @@ def _link_quads(
     ]
 
 
-def source_line(path: Path, line: int, root: Path) -> Literal:
-    """`path:line` relative to the project root, for pk:mappingSource."""
-    shown = path.relative_to(root) if path.is_relative_to(root) else path
-    return Literal(f"{shown.as_posix()}:{line}")
-
-
 def load_registry(mappings_dir: Path, ns: Namespaces, ontology: Ontology, root: Path) -> Registry:
     path = mappings_dir / REGISTRY_FILE
     doc = Fields(load_mapping(path, "the registry"), "registry")
@@ -220,7 +214,7 @@ def load_registry(mappings_dir: Path, ns: Namespaces, ontology: Ontology, root: 
     for entity in entities.values():
         if link := entity.wikidata:
             if first := linked.get(link.qid):
-                raise SourceError(
+                raise InputError(
                     path,
                     link.line,
                     f"{entity.ref}: {link.qid} is already linked from {first.ref} (line "
@@ -270,5 +264,5 @@ def load_registry(mappings_dir: Path, ns: Namespaces, ontology: Ontology, root: 
                 raise f.error(f"members: {exc}") from None
         f.finish()
     if not entities:
-        raise SourceError(path, 1, "the registry has no entities")
+        raise InputError(path, 1, "the registry has no entities")
     return reg

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pyoxigraph import DefaultGraph, Quad, RdfFormat, Store, parse
 
-from peacekg.store import current_release, read_manifest
+from peacekg.releases import count_statistics, current_release, read_manifest
 
 DATA_FORMATS = {
     ".trig": RdfFormat.TRIG,
@@ -61,29 +61,6 @@ class GraphSource:
                 stats = count_statistics(Store.read_only(self.store_path()))
             self._stats = {version: stats}
         return self._stats[version]
-
-
-def count_statistics(store: Store) -> dict[str, object]:
-    """The counts VoID and the pages show, by SPARQL on the store."""
-    union = {"use_default_graph_as_union": True}
-
-    def count(query: str, **options: object) -> int:
-        return int(next(iter(store.query(query, **options)))["n"].value)  # type: ignore[index,arg-type]
-
-    graphs = {
-        g.value: count(f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{g.value}> {{ ?s ?p ?o }} }}")
-        for g in store.named_graphs()
-    }
-    return {
-        "quads": len(store),
-        "triples": count(
-            "SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }", **union
-        ),
-        "classes": count("SELECT (COUNT(DISTINCT ?c) AS ?n) { ?s a ?c }", **union),
-        "properties": count("SELECT (COUNT(DISTINCT ?p) AS ?n) { ?s ?p ?o }", **union),
-        "default_graph_triples": count("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"),
-        "graphs": graphs,
-    }
 
 
 def load_data_files(files: tuple[Path, ...]) -> GraphSource:

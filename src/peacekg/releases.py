@@ -1,4 +1,7 @@
-"""The on-disk Oxigraph store: where a build puts it, and how readers open it safely.
+"""Releases on disk: the one interface between building the graph and serving it.
+
+The build writes a release (store, dumps, manifest with the store's statistics) and points
+`current` at it; the endpoint and the command line open the current release read-only.
 
 Layout of the build directory:
   releases/<stamp>/store/     an Oxigraph store (RocksDB)
@@ -48,3 +51,26 @@ def open_store(build_dir: Path) -> Store:
 
 def read_manifest(build_dir: Path) -> dict[str, object]:
     return json.loads((current_release(build_dir) / "manifest.json").read_text(encoding="utf-8"))
+
+
+def count_statistics(store: Store) -> dict[str, object]:
+    """The counts VoID and the pages show, by SPARQL on the store."""
+    union = {"use_default_graph_as_union": True}
+
+    def count(query: str, **options: object) -> int:
+        return int(next(iter(store.query(query, **options)))["n"].value)  # type: ignore[index,arg-type]
+
+    graphs = {
+        g.value: count(f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{g.value}> {{ ?s ?p ?o }} }}")
+        for g in store.named_graphs()
+    }
+    return {
+        "quads": len(store),
+        "triples": count(
+            "SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }", **union
+        ),
+        "classes": count("SELECT (COUNT(DISTINCT ?c) AS ?n) { ?s a ?c }", **union),
+        "properties": count("SELECT (COUNT(DISTINCT ?p) AS ?n) { ?s ?p ?o }", **union),
+        "default_graph_triples": count("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"),
+        "graphs": graphs,
+    }

@@ -6,9 +6,10 @@ from pathlib import Path
 
 from pyoxigraph import Quad
 
+from peacekg.inputs.located import source_line
+from peacekg.inputs.registry import Registry
+from peacekg.inputs.seeds import Article
 from peacekg.namespaces import DCTERMS, PROV, RDFS, SCHEMA, A, Namespaces, iri
-from peacekg.registry import Registry, source_line
-from peacekg.seeds import Article
 from peacekg.terms import date_literal, text_literal
 
 QUOTE_RIGHTS = (

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from peacekg.errors import SourceError
-from peacekg.yamlsource import Located
+from peacekg.errors import InputError
+from peacekg.inputs.located import Located
 
 T = TypeVar("T")
 
@@ -20,13 +20,13 @@ class Fields:
         if not isinstance(node, Located):
             if parent is None:
                 raise TypeError("a top-level node must be a mapping")
-            raise SourceError(parent.path, parent.line, f"{what} must be a mapping, got {node!r}")
+            raise InputError(parent.path, parent.line, f"{what} must be a mapping, got {node!r}")
         self.node = node
         self.what = what
         self._used: set[str] = set()
 
-    def error(self, message: str) -> SourceError:
-        return SourceError(self.node.path, self.node.line, f"{self.what}: {message}")
+    def error(self, message: str) -> InputError:
+        return InputError(self.node.path, self.node.line, f"{self.what}: {message}")
 
     def has(self, key: str) -> bool:
         return key in self.node

@@ -20,7 +20,7 @@ from flask.typing import ResponseReturnValue
 from peacekg.config import Settings
 from peacekg.web import context
 
-blueprint = Blueprint("query_ui", __name__)
+blueprint = Blueprint("editor", __name__)
 
 QUERIES_DIR = "PEACEKG_QUERIES_DIR"
 """App config key: the folder of example queries (`Settings.queries_dir`)."""
@@ -103,7 +103,7 @@ def query_page() -> ResponseReturnValue:
     found = examples(_queries_dir())
     config = {
         "endpoint": url_for("sparql.sparql").rstrip("/"),
-        "page": url_for("query_ui.query_page"),
+        "page": url_for("editor.query_page"),
         "prefixes": prefixes,
         "defaultQuery": default_query(prefixes),
         "examples": [{"name": e.name, "title": e.title, "query": e.text} for e in found],

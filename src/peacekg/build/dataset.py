@@ -11,16 +11,16 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad
 
-from peacekg.cache import ArticleCache, digest, shared_inputs
-from peacekg.compiler import compile_mapping
+from peacekg.build.cache import ArticleCache, digest, shared_inputs
+from peacekg.mapping.compiler import compile_mapping
 from peacekg.config import Settings
-from peacekg.errors import BuildErrors, SourceError
-from peacekg.metadata import metadata_quads
+from peacekg.errors import BuildErrors, InputError
+from peacekg.mapping.metadata import metadata_quads
 from peacekg.namespaces import PROV, Namespaces
-from peacekg.ontology import load_ontology
+from peacekg.inputs.ontology import load_ontology
 from peacekg.progress import progress
-from peacekg.registry import Registry, load_registry
-from peacekg.seeds import Article, load_articles
+from peacekg.inputs.registry import Registry, load_registry
+from peacekg.inputs.seeds import Article, load_articles
 
 ARTICLE_MAPPINGS = "articles"
 
@@ -61,7 +61,7 @@ def _article_key(shared: bytes, article: Article, mapping: Path) -> str:
     return digest(shared, article.text.encode(), about.encode(), mapping.read_bytes())
 
 
-def _dangling_derivations(quads: list[Quad], ns: Namespaces) -> list[SourceError]:
+def _dangling_derivations(quads: list[Quad], ns: Namespaces) -> list[InputError]:
     """Derived claims may name claims of other articles; each must exist in the dataset."""
     claims = ns.id("claim/").value
     derived_from, source = NamedNode(PROV + "wasDerivedFrom"), ns.pk("mappingSource")
@@ -70,7 +70,7 @@ def _dangling_derivations(quads: list[Quad], ns: Namespaces) -> list[SourceError
         return []
     where = {q.subject: q.object.value for q in quads if q.predicate == source}
     return [
-        SourceError(
+        InputError(
             Path(where[q.subject].rsplit(":", 1)[0]),
             int(where[q.subject].rsplit(":", 1)[1]),
             f"derived_from names {q.object.value}, which no mapping makes",
@@ -92,9 +92,9 @@ def assemble(settings: Settings, cache: ArticleCache | None = None) -> Dataset:
     try:
         metadata = metadata_quads(articles, registry, ns, settings.root)
     except ValueError as exc:
-        raise SourceError(settings.seeds_dir / "articles.yaml", None, str(exc)) from None
+        raise InputError(settings.seeds_dir / "articles.yaml", None, str(exc)) from None
 
-    errors: list[SourceError] = []
+    errors: list[InputError] = []
     shared = [*ontology.quads, *registry.quads]
     quads: list[Quad] = [*shared, *metadata]
     node_of = {ns.id(f"article/{a}").value: a for a in articles}
@@ -117,7 +117,7 @@ def assemble(settings: Settings, cache: ArticleCache | None = None) -> Dataset:
     ):
         if path.stem not in articles:
             message = f"no article {path.stem!r}: a mapping is named after its article's id"
-            errors.append(SourceError(path, None, message))
+            errors.append(InputError(path, None, message))
             continue
         key = _article_key(shared_key, articles[path.stem], path)
         entry = cache.get(path.stem, key) if cache else None
@@ -128,12 +128,12 @@ def assemble(settings: Settings, cache: ArticleCache | None = None) -> Dataset:
                 article_id, article_quads, refs = compile_mapping(
                     path, articles, registry, ontology, ns, settings.root
                 )
-            except SourceError as exc:
+            except InputError as exc:
                 errors.append(exc)
                 continue
             if article_id != path.stem:
                 message = f"maps {article_id!r}, so it must be named {article_id}.yaml"
-                errors.append(SourceError(path, None, message))
+                errors.append(InputError(path, None, message))
                 continue
             if cache:
                 cache.put(article_id, key, article_quads, refs)
@@ -142,7 +142,7 @@ def assemble(settings: Settings, cache: ArticleCache | None = None) -> Dataset:
             unchecked[article_id] = article_quads + about.get(article_id, [])
         if article_id in mapped:
             errors.append(
-                SourceError(
+                InputError(
                     path, None, f"article {article_id!r} is already mapped by {mapped[article_id]}"
                 )
             )
@@ -153,7 +153,7 @@ def assemble(settings: Settings, cache: ArticleCache | None = None) -> Dataset:
     if not errors:
         for article_id in sorted(set(articles) - set(mapped)):
             errors.append(
-                SourceError(
+                InputError(
                     settings.seeds_dir / "articles.yaml",
                     articles[article_id].line,
                     f"article {article_id!r} has no mapping in mappings/{ARTICLE_MAPPINGS}/",
@@ -162,7 +162,7 @@ def assemble(settings: Settings, cache: ArticleCache | None = None) -> Dataset:
         for ref, entity in registry.entities.items():
             if ref not in referenced:
                 errors.append(
-                    SourceError(
+                    InputError(
                         entity.node.path,
                         entity.node.line,
                         f"{ref} is not mentioned by any article: map a quote that names it",

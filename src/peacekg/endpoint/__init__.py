@@ -1,0 +1,1 @@
+"""Serving the graph: the served release, query workers, formats, the SPARQL server."""
