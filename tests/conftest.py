@@ -7,15 +7,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from playwright.sync_api import Browser
 from pyoxigraph import Quad, Store
 
 from peacekg.build.dataset import assemble
 from peacekg.build.pipeline import BuildResult, build
 from peacekg.build.reasoning import materialise
-from peacekg.config import Settings
+from peacekg.config import ServerSettings, Settings
+from peacekg.endpoint.pool import InProcessPool
+from peacekg.endpoint.served import GraphSource
 from peacekg.namespaces import Namespaces
 from peacekg.releases import open_store
+from peacekg.web import create_app
 from support import INPUTS, ROOT
 from support.browser import chromium
 from support.serving import running_server
@@ -66,3 +71,20 @@ def real_quads() -> list[Quad]:
     """The real graph, asserted and inferred, in memory: the base of the bad-data examples."""
     quads = assemble(Settings(root=ROOT)).quads
     return quads + materialise(quads, Namespaces())
+
+
+@pytest.fixture(scope="session")
+def web_app(built: tuple[Settings, BuildResult]) -> Iterator[Flask]:
+    """The endpoint app over the real graph, its queries answered in this process (no server,
+    no worker processes): the fast tier for HTTP rules, pages and renderers."""
+    settings, _ = built
+    source = GraphSource(build_dir=settings.output_dir)
+    pool = InProcessPool(source.store_path, Namespaces(settings.base_iri).prefixes())
+    yield create_app(ServerSettings(), source, pool, settings)
+    pool.close()
+
+
+@pytest.fixture
+def client(web_app: Flask) -> FlaskClient:
+    """A Flask test client of `web_app`."""
+    return web_app.test_client()

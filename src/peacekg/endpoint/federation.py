@@ -53,9 +53,11 @@ def service_targets(query: str) -> list[object]:
     return found
 
 
-def check_services(query: str, allowlist: tuple[str, ...]) -> None:
-    """Raise ServiceRefusedError unless every SERVICE target is an allowlisted endpoint."""
-    for target in service_targets(query):
+def check_services(query: str, allowlist: tuple[str, ...]) -> tuple[str, ...]:
+    """The endpoints the query calls by SERVICE (none: a local query); ServiceRefusedError
+    unless every one is on the allowlist."""
+    targets = service_targets(query)
+    for target in targets:
         if not isinstance(target, URIRef):
             raise ServiceRefusedError("SERVICE with a variable endpoint is not allowed here")
         if str(target) not in allowlist:
@@ -63,3 +65,4 @@ def check_services(query: str, allowlist: tuple[str, ...]) -> None:
             raise ServiceRefusedError(
                 f"SERVICE <{target}> is not allowed on this endpoint (allowed: {allowed})"
             )
+    return tuple(str(t) for t in targets)

@@ -1,11 +1,18 @@
-"""The output renderers: one row per format, used by content negotiation, the query workers,
-the service description and the `format=` parameter (like Datasette's renderer table).
+"""The renderer table: one row per format the server answers in, and the one negotiation over it.
 
-Every renderer is a native pyoxigraph writer, so results never pass through Python objects.
+Each row knows its media types, file extension, `format=` names, the kind of answer it renders
+and whether its syntax declares prefixes. Content negotiation (Accept, `format=`, extensions),
+the query workers, the service description, the data-file loader, the dump descriptions and
+the CLI all read this table, so a format is added or changed in one place (as in Oxigraph's
+server, whose content negotiation is one function over one list).
+
+Every data renderer is a native pyoxigraph writer, so results never pass through Python
+objects; the HTML and query-text rows have no writer: their routes render them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -14,107 +21,125 @@ from werkzeug.datastructures import MIMEAccept
 
 
 class Kind(Enum):
-    """What a query returns: solutions and booleans are 'results', triples are 'graph'."""
+    """What a renderer renders: solutions and booleans are 'results', triples are 'graph', an
+    HTML page is 'page' and the text of a SPARQL query is 'query'."""
 
     RESULTS = "results"
     GRAPH = "graph"
+    PAGE = "page"
+    QUERY = "query"
 
 
 @dataclass(frozen=True)
 class Renderer:
     name: str
+    """The `format=` name; also how query workers are told the format."""
     kind: Kind
-    media_type: str
-    native: QueryResultsFormat | RdfFormat
+    media_types: tuple[str, ...]
+    """The registered type first (what the response says), then types clients also send."""
+    extension: str
+    native: QueryResultsFormat | RdfFormat | None = None
     aliases: tuple[str, ...] = ()
-    extra_media_types: tuple[str, ...] = ()
+    """More `format=` names (the extension and the media types always count)."""
+    prefixes: bool = False
+    """Whether the syntax declares prefixes (Turtle, TriG, RDF/XML), so writers are given ours."""
+
+    @property
+    def media_type(self) -> str:
+        return self.media_types[0]
+
+    @property
+    def content_type(self) -> str:
+        """Every format we serve is text, in UTF-8."""
+        return f"{self.media_type}; charset=utf-8"
 
     @property
     def format_iri(self) -> str:
         """The W3C formats IRI (http://www.w3.org/ns/formats/...) for service descriptions."""
+        assert self.native is not None, f"{self.name} has no W3C format IRI"
         return self.native.iri
 
-    @property
-    def content_type(self) -> str:
-        textual = self.media_type.startswith("text/") or self.media_type.endswith(
-            ("json", "xml", "triples", "quads", "trig")
-        )
-        return f"{self.media_type}; charset=utf-8" if textual else self.media_type
+    def named_by(self, value: str) -> bool:
+        """Whether a `format=` value (a name, an extension or a media type) names this row."""
+        return value in (self.name, self.extension, *self.aliases, *self.media_types)
 
 
+R, G = Kind.RESULTS, Kind.GRAPH
 RENDERERS: tuple[Renderer, ...] = (
     # The first of each kind is the default when the client accepts anything.
     Renderer(
-        "json",
-        Kind.RESULTS,
-        "application/sparql-results+json",
+        "json", R, ("application/sparql-results+json", "application/json"), "srj",
         QueryResultsFormat.JSON,
-        ("srj",),
-        ("application/json",),
     ),
     Renderer(
-        "xml",
-        Kind.RESULTS,
-        "application/sparql-results+xml",
+        "xml", R, ("application/sparql-results+xml", "application/xml", "text/xml"), "srx",
         QueryResultsFormat.XML,
-        ("srx",),
-        ("application/xml", "text/xml"),
     ),
-    Renderer("csv", Kind.RESULTS, "text/csv", QueryResultsFormat.CSV),
-    Renderer("tsv", Kind.RESULTS, "text/tab-separated-values", QueryResultsFormat.TSV),
+    Renderer("csv", R, ("text/csv",), "csv", QueryResultsFormat.CSV),
+    Renderer("tsv", R, ("text/tab-separated-values",), "tsv", QueryResultsFormat.TSV),
     Renderer(
-        "turtle", Kind.GRAPH, "text/turtle", RdfFormat.TURTLE, ("ttl",), ("application/x-turtle",)
+        "turtle", G, ("text/turtle", "application/x-turtle"), "ttl", RdfFormat.TURTLE,
+        prefixes=True,
     ),
+    Renderer("ntriples", G, ("application/n-triples", "text/plain"), "nt", RdfFormat.N_TRIPLES),
     Renderer(
-        "ntriples",
-        Kind.GRAPH,
-        "application/n-triples",
-        RdfFormat.N_TRIPLES,
-        ("nt",),
-        ("text/plain",),
-    ),
-    Renderer(
-        "jsonld",
-        Kind.GRAPH,
-        "application/ld+json",
-        RdfFormat.JSON_LD,
+        "jsonld", G, ("application/ld+json", "application/json"), "jsonld", RdfFormat.JSON_LD,
         ("json-ld", "json"),
-        ("application/json",),
     ),
     Renderer(
-        "rdfxml",
-        Kind.GRAPH,
-        "application/rdf+xml",
-        RdfFormat.RDF_XML,
-        ("rdf", "xml"),
-        ("application/xml", "text/xml"),
+        "rdfxml", G, ("application/rdf+xml", "application/xml", "text/xml"), "rdf",
+        RdfFormat.RDF_XML, ("xml",), prefixes=True,
     ),
-    Renderer("trig", Kind.GRAPH, "application/trig", RdfFormat.TRIG),
-    Renderer("nquads", Kind.GRAPH, "application/n-quads", RdfFormat.N_QUADS, ("nq",)),
-)
+    Renderer("trig", G, ("application/trig",), "trig", RdfFormat.TRIG, prefixes=True),
+    Renderer("nquads", G, ("application/n-quads",), "nq", RdfFormat.N_QUADS),
+    Renderer("html", Kind.PAGE, ("text/html",), "html"),
+    Renderer("text", Kind.QUERY, ("text/plain",), "txt"),
+    Renderer("sparql", Kind.QUERY, ("application/sparql-query",), "rq"),
+)  # fmt: skip
 
 BY_RENDERER_NAME = {r.name: r for r in RENDERERS}
+HTML = BY_RENDERER_NAME["html"]
 
 
 def for_kind(kind: Kind) -> tuple[Renderer, ...]:
     return tuple(r for r in RENDERERS if r.kind is kind)
 
 
-def by_name(value: str, kind: Kind) -> Renderer | None:
-    """The renderer a `format=` value names (a short name or a media type), for this kind."""
-    value = value.strip().lower()
-    for r in for_kind(kind):
-        if value in (r.name, *r.aliases, r.media_type, *r.extra_media_types):
-            return r
-    return None
+def by_extension(extension: str, offered: Sequence[Renderer] = RENDERERS) -> Renderer | None:
+    """The offered renderer a file extension (without the dot) names."""
+    return next((r for r in offered if r.extension == extension.lower()), None)
 
 
-def negotiate(accept: MIMEAccept, kind: Kind) -> Renderer | None:
-    """The best renderer for an Accept header (q-values, wildcards); no header accepts all."""
-    candidates = for_kind(kind)
+def split_extension(path: str, offered: Sequence[Renderer]) -> tuple[str, str | None]:
+    """`path` without a trailing extension that names an offered renderer, and that extension
+    (None, and the path as it is, when it ends in no such extension)."""
+    stem, dot, extension = path.rpartition(".")
+    if stem and dot and by_extension(extension, offered):
+        return stem, extension
+    return path, None
+
+
+def negotiate(
+    offered: Sequence[Renderer],
+    accept: MIMEAccept,
+    formats: Sequence[str] = (),
+    extension: str | None = None,
+) -> Renderer | None:
+    """The renderer among `offered` that a request asks for, or None when none fits.
+
+    The URL's extension decides first. Then `format=`: the first value that names a row of the
+    table (clients such as SPARQLWrapper send several, e.g. format=rdf+xml&format=application/
+    rdf+xml) picks the first such row on offer; values naming no row are ignored. Then Accept,
+    with q-values and wildcards; a request without Accept gets the first renderer on offer.
+    """
+    if extension is not None:
+        return by_extension(extension, offered)
+    named = [r for value in formats for r in RENDERERS if r.named_by(value.strip().lower())]
+    if named:
+        return next((r for r in named if r in offered), None)
     if not accept:
-        return candidates[0]
-    offered = [(r.media_type, r) for r in candidates]  # primary types before their aliases
-    offered += [(m, r) for r in candidates for m in r.extra_media_types]
-    best = accept.best_match([m for m, _ in offered], default=None)
-    return next((r for m, r in offered if m == best), None)
+        return offered[0] if offered else None
+    types = [(r.media_type, r) for r in offered]  # registered types before the others
+    types += [(m, r) for r in offered for m in r.media_types[1:]]
+    best = accept.best_match([m for m, _ in types], default=None)
+    return next((r for m, r in types if m == best), None)

@@ -11,19 +11,15 @@ from pyoxigraph import (
     Literal,
     NamedNode,
     QueryBoolean,
-    QueryResultsFormat,
     QuerySolutions,
     Store,
 )
 
-from peacekg.namespaces import XSD
+from peacekg.endpoint.formats import Kind, for_kind
+from peacekg.namespaces import XSD, prefixed_name
 
-FORMATS = {
-    "csv": QueryResultsFormat.CSV,
-    "tsv": QueryResultsFormat.TSV,
-    "json": QueryResultsFormat.JSON,
-    "xml": QueryResultsFormat.XML,
-}
+FORMATS = {r.name: r.native for r in for_kind(Kind.RESULTS)}
+"""`peacekg query --format`: the renderers of SELECT and ASK results, by name."""
 
 
 def run(store: Store, sparql: str, prefixes: dict[str, str]) -> object:
@@ -32,10 +28,7 @@ def run(store: Store, sparql: str, prefixes: dict[str, str]) -> object:
 
 def _short(term: object, prefixes: dict[str, str]) -> str:
     if isinstance(term, NamedNode):
-        for prefix, namespace in sorted(prefixes.items(), key=lambda kv: -len(kv[1])):
-            if term.value.startswith(namespace):
-                return f"{prefix}:{term.value[len(namespace) :]}"
-        return f"<{term.value}>"
+        return prefixed_name(term.value, prefixes) or f"<{term.value}>"
     if isinstance(term, Literal):
         plain = {
             XSD + "string",
@@ -79,7 +72,7 @@ def table(result: object, prefixes: dict[str, str]) -> str:
 
 def serialize(result: object, fmt: str) -> bytes:
     if isinstance(result, QuerySolutions | QueryBoolean):
-        return result.serialize(format=FORMATS[fmt])
+        return result.serialize(format=FORMATS[fmt])  # type: ignore[arg-type]
     raise ValueError(
-        "--format csv|tsv|json|xml applies to SELECT and ASK; CONSTRUCT prints triples"
+        f"--format {'|'.join(FORMATS)} applies to SELECT and ASK; CONSTRUCT prints triples"
     )

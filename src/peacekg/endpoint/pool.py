@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from typing import Protocol
 
 from pyoxigraph import (
     DefaultGraph,
@@ -30,6 +31,7 @@ from pyoxigraph import (
     QueryBoolean,
     QueryResultsFormat,
     QuerySolutions,
+    QueryTriples,
     RdfFormat,
     Store,
     parse,
@@ -37,7 +39,7 @@ from pyoxigraph import (
     serialize,
 )
 
-from peacekg.endpoint.formats import BY_RENDERER_NAME, Kind
+from peacekg.endpoint.formats import BY_RENDERER_NAME, Kind, Renderer
 from peacekg.endpoint.sparqltext import outer_clauses, reorder_tsv, star_order
 from peacekg.releases import NoGraphError
 
@@ -60,11 +62,14 @@ class QueryJob:
     named_graphs: tuple[str, ...] | None = None
     row_limit: int = 10_000
     base_iri: str | None = None
+    remote: bool = False
+    """The query calls SERVICE (as the allowlist check parsed it): its evaluation errors are
+    the remote endpoint's, not ours."""
 
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # ok | syntax | not-acceptable | failed
+    status: str  # ok | syntax | not-acceptable | service-failed | failed
     body: bytes = b""
     renderer: str = ""
     rows: int = 0
@@ -87,16 +92,20 @@ class WorkerLostError(Exception):
 # ---------------------------------------------------------------- inside a worker
 
 
-def _cut(data: bytes, keep_lines: int) -> bytes:
-    """The first `keep_lines` lines of data."""
+def _limit(lines: bytes, limit: int, header: int = 0) -> tuple[bytes, int, bool]:
+    """One-row-a-line text after `header` lines, cut to `limit` rows: the text, its rows, and
+    whether any were cut."""
+    rows = lines.count(b"\n") - header
+    if rows <= limit:
+        return lines, rows, False
     end = -1
-    for _ in range(keep_lines):
-        end = data.find(b"\n", end + 1)
-    return data[: end + 1]
+    for _ in range(limit + header):
+        end = lines.find(b"\n", end + 1)
+    return lines[: end + 1], limit, True
 
 
 def execute(store: Store, job: QueryJob, prefixes: dict[str, str]) -> Outcome:
-    """Run one query and serialise it natively (runs in a worker, also usable in-process)."""
+    """Run one query and serialise it natively (in a worker, or in process: InProcessPool)."""
     options: dict[str, object] = {"base_iri": job.base_iri}
     has_from, star = outer_clauses(job.query)
     if job.default_graphs is None and job.named_graphs is None:
@@ -117,33 +126,50 @@ def execute(store: Store, job: QueryJob, prefixes: dict[str, str]) -> Outcome:
     if isinstance(result, QueryBoolean):
         return Outcome("ok", result.serialize(format=renderer.native), name, rows=1)  # type: ignore[arg-type]
     if isinstance(result, QuerySolutions):
-        lines = result.serialize(format=QueryResultsFormat.TSV)
-        names = [v.value for v in result.variables]
-        if star is not None and (order := star_order(job.query, star, names)) != names:
-            lines = reorder_tsv(lines, order, names)
-        rows = lines.count(b"\n") - 1
-        truncated = rows > job.row_limit
-        if truncated:
-            lines, rows = _cut(lines, job.row_limit + 1), job.row_limit
-        if renderer.native is QueryResultsFormat.TSV:
-            return Outcome("ok", lines, name, rows, truncated)
-        body = parse_query_results(lines, QueryResultsFormat.TSV).serialize(format=renderer.native)  # type: ignore[union-attr]
-        return Outcome("ok", body, name, rows, truncated)
-    lines = result.serialize(format=RdfFormat.N_TRIPLES)  # type: ignore[union-attr]
-    rows = lines.count(b"\n")
-    truncated = rows > job.row_limit
-    if truncated:
-        lines, rows = _cut(lines, job.row_limit), job.row_limit
-    if renderer.native is RdfFormat.N_TRIPLES:
-        return Outcome("ok", lines, name, rows, truncated)
-    triples = parse(lines, format=RdfFormat.N_TRIPLES)
-    if renderer.native in (RdfFormat.TRIG, RdfFormat.N_QUADS):
-        triples = (Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples)
+        return _solutions(result, job, star, renderer)
+    return _triples(result, job, renderer, prefixes)  # type: ignore[arg-type]
+
+
+def _solutions(
+    result: QuerySolutions, job: QueryJob, star: int | None, renderer: Renderer
+) -> Outcome:
+    """SELECT results cut at the row limit on their TSV lines, in `SELECT *` order."""
+    lines = result.serialize(format=QueryResultsFormat.TSV)
+    names = [v.value for v in result.variables]
+    if star is not None and (order := star_order(job.query, star, names)) != names:
+        lines = reorder_tsv(lines, order, names)
+    lines, rows, truncated = _limit(lines, job.row_limit, header=1)
+    if renderer.native is QueryResultsFormat.TSV:
+        return Outcome("ok", lines, renderer.name, rows, truncated)
+    body = parse_query_results(lines, QueryResultsFormat.TSV).serialize(format=renderer.native)  # type: ignore[union-attr,arg-type]
+    return Outcome("ok", body, renderer.name, rows, truncated)
+
+
+def _triples(
+    result: QueryTriples, job: QueryJob, renderer: Renderer, prefixes: dict[str, str]
+) -> Outcome:
+    """CONSTRUCT/DESCRIBE results cut at the row limit on their N-Triples lines."""
+    lines, rows, truncated = _limit(result.serialize(format=RdfFormat.N_TRIPLES), job.row_limit)
     fmt = renderer.native
     assert isinstance(fmt, RdfFormat)
-    with_prefixes = fmt in (RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML)
-    body = serialize(triples, format=fmt, prefixes=prefixes if with_prefixes else None)  # type: ignore[arg-type]
-    return Outcome("ok", body or b"", name, rows, truncated)
+    if fmt is RdfFormat.N_TRIPLES:
+        return Outcome("ok", lines, renderer.name, rows, truncated)
+    triples = parse(lines, format=RdfFormat.N_TRIPLES)
+    if fmt.supports_datasets:
+        triples = (Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples)
+    body = serialize(triples, format=fmt, prefixes=prefixes if renderer.prefixes else None)  # type: ignore[arg-type]
+    return Outcome("ok", body or b"", renderer.name, rows, truncated)
+
+
+def answer(store: Store, job: QueryJob, prefixes: dict[str, str]) -> Outcome:
+    """`execute`, with an evaluation error as the query's outcome instead of the end of the
+    worker: a query that calls SERVICE failed remotely; any other failed here."""
+    try:
+        return execute(store, job, prefixes)
+    except Exception as exc:  # told the client as a 502, or logged as a 500
+        return Outcome(
+            "service-failed" if job.remote else "failed", message=f"{type(exc).__name__}: {exc}"
+        )
 
 
 def worker_main(
@@ -174,14 +200,21 @@ def _answer_jobs(conn: Connection, store_path: str, prefixes: dict[str, str]) ->
         job = conn.recv()
         if job is None:
             return
-        try:
-            outcome = execute(store, job, prefixes)
-        except Exception as exc:  # an evaluation error (e.g. a failing SERVICE) is the query's
-            outcome = Outcome("failed", message=f"{type(exc).__name__}: {exc}")
-        conn.send(outcome)
+        conn.send(answer(store, job, prefixes))
 
 
 # ---------------------------------------------------------------- in the server
+
+
+class Pool(Protocol):
+    """What the web app needs of a query pool: QueryPool, or InProcessPool in tests."""
+
+    replaced: int
+    """Workers replaced since the start (killed at a timeout, died, or left behind by a move)."""
+
+    def run(self, job: QueryJob) -> Outcome: ...
+
+    def close(self) -> None: ...
 
 
 class Worker:
@@ -306,3 +339,34 @@ class QueryPool:
             with contextlib.suppress(OSError):
                 worker.conn.send(None)
             worker.kill()
+
+
+class InProcessPool:
+    """The QueryPool interface, answering in this process: for tests and tools only.
+
+    No worker processes, so no timeout (pyoxigraph cannot stop a query; only killing its
+    process does), no memory cap, no deep stack for deeply nested queries, and a crash of the
+    engine takes the caller with it. What it keeps is everything else a query goes through:
+    the same `execute` (union graph, row limit, native renderers) and the same outcomes.
+    """
+
+    def __init__(self, store_path: Callable[[], str], prefixes: dict[str, str]) -> None:
+        self._store_path = store_path
+        self._prefixes = prefixes
+        self._lock = threading.Lock()
+        self._opened: tuple[str, Store] | None = None
+        self.replaced = 0
+
+    def _store(self) -> Store:
+        """The store at `store_path()`, reopened when a rebuild moved it, as QueryPool does."""
+        path = self._store_path()
+        with self._lock:
+            if self._opened is None or self._opened[0] != path:
+                self._opened = (path, Store.read_only(path))
+            return self._opened[1]
+
+    def run(self, job: QueryJob) -> Outcome:
+        return answer(self._store(), job, self._prefixes)
+
+    def close(self) -> None:
+        self._opened = None

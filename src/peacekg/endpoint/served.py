@@ -10,16 +10,8 @@ from pathlib import Path
 
 from pyoxigraph import DefaultGraph, Quad, RdfFormat, Store, parse
 
+from peacekg.endpoint.formats import Kind, by_extension, for_kind
 from peacekg.releases import count_statistics, current_release, read_manifest
-
-DATA_FORMATS = {
-    ".trig": RdfFormat.TRIG,
-    ".nq": RdfFormat.N_QUADS,
-    ".ttl": RdfFormat.TURTLE,
-    ".nt": RdfFormat.N_TRIPLES,
-    ".rdf": RdfFormat.RDF_XML,
-    ".jsonld": RdfFormat.JSON_LD,
-}
 
 
 @dataclass
@@ -68,10 +60,14 @@ def load_data_files(files: tuple[Path, ...]) -> GraphSource:
     digest = hashlib.sha256()
     directory = Path(tempfile.mkdtemp(prefix="peacekg-data-"))
     store = Store(str(directory))
+    graph_formats = for_kind(Kind.GRAPH)
     for path in files:
-        fmt = DATA_FORMATS.get(path.suffix.lower())
-        if fmt is None:
-            raise ValueError(f"{path}: unknown RDF format; use one of {', '.join(DATA_FORMATS)}")
+        renderer = by_extension(path.suffix.removeprefix("."), graph_formats)
+        if renderer is None:
+            known = ", ".join(f".{r.extension}" for r in graph_formats)
+            raise ValueError(f"{path}: unknown RDF format; use one of {known}")
+        fmt = renderer.native
+        assert isinstance(fmt, RdfFormat)
         data = path.read_bytes()
         digest.update(data)
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from peacekg.config import ServerSettings, Settings
-from peacekg.endpoint.pool import QueryPool
+from peacekg.endpoint.pool import Pool
 from peacekg.endpoint.served import GraphSource
 from peacekg.namespaces import Namespaces
 from peacekg.web import (
@@ -18,33 +18,18 @@ from peacekg.web import (
     resources,
     void,
 )
+from peacekg.web.state import EXTENSION, AppState
 
 
 def create_app(
-    settings: ServerSettings,
-    source: GraphSource,
-    pool: QueryPool | None = None,
-    project: Settings | None = None,
+    settings: ServerSettings, source: GraphSource, pool: Pool, project: Settings
 ) -> Flask:
-    """The endpoint app over `source`; starts its own query workers unless given a pool."""
+    """The endpoint app over `source`, configured by its arguments alone. The caller owns the
+    pool (the server's worker processes, or an in-process pool in tests) and closes it."""
     app = Flask(__name__)
-    project = project or Settings.from_env()
-    ns = Namespaces(project.base_iri)
-    app.config.update(
-        MAX_CONTENT_LENGTH=settings.max_body_bytes,
-        PEACEKG_SERVER=settings,
-        PEACEKG_SOURCE=source,
-        PEACEKG_POOL=pool
-        or QueryPool(
-            source.store_path,
-            settings.workers,
-            settings.timeout,
-            ns.prefixes(),
-            settings.worker_memory,
-        ),
-        PEACEKG_NAMESPACES=ns,
-        PEACEKG_PROJECT=project,
-    )
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    namespaces = Namespaces(project.base_iri)
+    app.extensions[EXTENSION] = AppState(settings, project, namespaces, source, pool)
     http.install(app)
     for blueprint in (health, protocol, pages, resources, void, ontology_docs, editor):
         app.register_blueprint(blueprint.blueprint)

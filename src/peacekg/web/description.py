@@ -5,22 +5,24 @@ Served at GET /sparql without a query, by content negotiation over the graph ren
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response
 from pyoxigraph import BlankNode, NamedNode, Quad
 
-from peacekg.endpoint.formats import RENDERERS, Kind, by_name
+from peacekg.endpoint.formats import Kind, for_kind
 from peacekg.namespaces import RDF
-from peacekg.web import context
-from peacekg.web.void import PREFIXES, VOID, dataset_quads, integer, rdf_response
+from peacekg.web.http import choose
+from peacekg.web.state import state
+from peacekg.web.void import PREFIXES, VOID, dataset_quads, integer, rdf_answer
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 
 
 def description_quads(endpoint: str, host: str) -> list[Quad]:
     """The service, and its default dataset: the VoID/DCAT dataset plus its graphs."""
-    server, stats = context.server(), context.source().statistics()
+    app = state()
+    stats = app.source.statistics()
     service = NamedNode(endpoint)
-    dataset = NamedNode(context.namespaces().base + "dataset")
+    dataset = NamedNode(app.namespaces.base + "dataset")
     default_graph = BlankNode()
     facts: list[tuple[object, str, object]] = [
         (service, RDF + "type", NamedNode(SD + "Service")),
@@ -33,9 +35,9 @@ def description_quads(endpoint: str, host: str) -> list[Quad]:
         (default_graph, RDF + "type", NamedNode(SD + "Graph")),
         (default_graph, VOID + "triples", integer(stats["triples"])),
     ]
-    if server.service_allowlist:
+    if app.settings.service_allowlist:
         facts.append((service, SD + "feature", NamedNode(SD + "BasicFederatedQuery")))
-    for renderer in RENDERERS:
+    for renderer in for_kind(Kind.RESULTS) + for_kind(Kind.GRAPH):
         facts.append((service, SD + "resultFormat", NamedNode(renderer.format_iri)))
     for name, size in sorted(stats["graphs"].items()):  # type: ignore[union-attr]
         named, graph = BlankNode(), BlankNode()
@@ -51,10 +53,11 @@ def description_quads(endpoint: str, host: str) -> list[Quad]:
     return quads + dataset_quads(dataset, host)
 
 
-def service_description(formats: tuple[str, ...]) -> Response:
-    wanted = next((f for f in formats if by_name(f, Kind.GRAPH)), None)
-    return rdf_response(
-        description_quads(request.host_url + "sparql", request.host_url),
-        wanted,
+def service_description() -> Response:
+    """The description, in the graph format the request asks for (406 if none fits)."""
+    return rdf_answer(
+        "service description",
+        lambda host: description_quads(host + "sparql", host),
+        choose(for_kind(Kind.GRAPH)),
         {"sd": SD, **PREFIXES},
     )

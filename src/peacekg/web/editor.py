@@ -14,22 +14,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 
-from peacekg.config import Settings
-from peacekg.web import context
+from peacekg.endpoint.formats import Kind, for_kind
+from peacekg.web.http import choose, conditional
+from peacekg.web.state import state
 
 blueprint = Blueprint("editor", __name__)
 
-QUERIES_DIR = "PEACEKG_QUERIES_DIR"
-"""App config key: the folder of example queries (`Settings.queries_dir`)."""
 VENDOR = "vendor/yasgui"
 """Where `make yasgui` puts YASGUI, under the app's static folder."""
 VENDOR_FILES = ("yasgui.min.js", "yasgui.min.css")
 NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 HEADER = re.compile(r"#\s*(title|description):\s*(.*\S)\s*$")
-SPARQL_QUERY = "application/sparql-query"
 
 
 @dataclass(frozen=True)
@@ -40,16 +37,6 @@ class Example:
     title: str
     description: str
     text: str
-
-
-@blueprint.record_once
-def _setup(state: BlueprintSetupState) -> None:
-    """Remember where the example queries are: those of the `project` passed to
-    register_blueprint, else of create_app's PEACEKG_PROJECT, else of the environment's."""
-    project = state.options.get("project") or state.app.config.get("PEACEKG_PROJECT")
-    if not isinstance(project, Settings):
-        project = Settings.from_env()
-    state.app.config[QUERIES_DIR] = project.queries_dir
 
 
 def read_example(path: Path) -> Example:
@@ -68,10 +55,6 @@ def examples(folder: Path) -> list[Example]:
     """Every well-named `*.rq` in `folder`, by file name; read on each request, so edits show."""
     paths = sorted(folder.glob("*.rq")) if folder.is_dir() else []
     return [read_example(p) for p in paths if NAME.fullmatch(p.stem)]
-
-
-def _queries_dir() -> Path:
-    return Path(current_app.config[QUERIES_DIR])
 
 
 def yasgui_installed() -> bool:
@@ -99,8 +82,8 @@ def default_query(prefixes: dict[str, str]) -> str:
 
 @blueprint.get("/query")
 def query_page() -> ResponseReturnValue:
-    prefixes = context.namespaces().prefixes()
-    found = examples(_queries_dir())
+    prefixes = state().namespaces.prefixes()
+    found = examples(state().project.queries_dir)
     config = {
         "endpoint": url_for("sparql.sparql").rstrip("/"),
         "page": url_for("editor.query_page"),
@@ -122,17 +105,16 @@ def query_page() -> ResponseReturnValue:
 def raw_query(name: str) -> ResponseReturnValue:
     """The example as its file holds it: text/plain (readable in a browser) unless the client
     asks for application/sparql-query."""
-    path = _queries_dir() / f"{name}.rq"
+    path = state().project.queries_dir / f"{name}.rq"
     if not NAME.fullmatch(name) or not path.is_file():
         abort(404, description=f"no example query named {name}.rq")
-    mimetype = request.accept_mimetypes.best_match(
-        ["text/plain", SPARQL_QUERY], default="text/plain"
-    )
+    offered = for_kind(Kind.QUERY)
+    renderer = choose(offered, fallback=offered[0])
     body = path.read_bytes()
-    response = Response(body, content_type=f"{mimetype}; charset=utf-8")
-    response.headers["Content-Disposition"] = f'inline; filename="{name}.rq"'
-    response.vary.add("Accept")
-    response.cache_control.public = True
-    response.cache_control.max_age = context.server().cache_seconds
-    response.set_etag(hashlib.sha256(mimetype.encode() + b"\n" + body).hexdigest()[:32])
-    return response.make_conditional(request)
+
+    def make() -> Response:
+        response = Response(body, content_type=renderer.content_type)
+        response.headers["Content-Disposition"] = f'inline; filename="{name}.rq"'
+        return response
+
+    return conditional((renderer.name, hashlib.sha256(body).hexdigest()), make)

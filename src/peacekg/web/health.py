@@ -5,17 +5,17 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from peacekg.web import context
+from peacekg.web.state import state
 
 blueprint = Blueprint("health", __name__)
 
 
 @blueprint.get("/health")
 def health() -> ResponseReturnValue:
-    pool = context.pool()
+    app = state()
     return jsonify(
         status="ok",
-        graph_version=context.source().version(),
-        workers=context.server().workers,
-        workers_replaced=pool.replaced,
+        graph_version=app.source.version(),
+        workers=app.settings.workers,
+        workers_replaced=app.pool.replaced,
     )

@@ -1,25 +1,62 @@
-"""HTTP concerns shared by every route: CORS, gzip, and plain-text errors without internals."""
+"""The HTTP rules every route shares, each written once: which format a request gets (`choose`),
+when an answer is unchanged (`conditional`), CORS, gzip, and the error handler's installation."""
 
 from __future__ import annotations
 
 import gzip
-import logging
+import hashlib
+from collections.abc import Callable, Sequence
 
 from flask import Flask, Response, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import NotFound
 
-from peacekg.endpoint.pool import PoolBusyError, QueryTimeoutError, WorkerLostError
+from peacekg.endpoint.formats import Renderer, negotiate
+from peacekg.web.errors import NoFormat, error_response
+from peacekg.web.state import state
 
-log = logging.getLogger(__name__)
 GZIP_MIN_BYTES = 1024
 EXPOSED = "ETag, X-Result-Rows, X-Result-Limit, X-Result-Truncated"
 
 
-def plain(status: int, message: str, **headers: str) -> Response:
-    """A plain-text response: what went wrong, in words, and nothing about our internals."""
-    text = message if message.endswith("\n") else message + "\n"
-    response = Response(text, status=status, mimetype="text/plain", headers=headers)
-    response.headers["X-Content-Type-Options"] = "nosniff"  # errors echo request text
+def choose(
+    offered: Sequence[Renderer],
+    extension: str | None = None,
+    *,
+    fallback: Renderer | None = None,
+) -> Renderer:
+    """The renderer this request gets among `offered` (`negotiate`: the URL's extension, then
+    `format=`, then Accept). When none fits: an extension we lack is a 404; otherwise the
+    `fallback` if there is one (a page's HTML, so browsers and curl always get an answer),
+    else a 406."""
+    formats = request.args.getlist("format")
+    renderer = negotiate(offered, request.accept_mimetypes, formats, extension)
+    if renderer is not None:
+        return renderer
+    if extension is not None:
+        raise NotFound(f"there is no .{extension} form of this resource")
+    if fallback is not None:
+        return fallback
+    raise NoFormat(offered)
+
+
+def conditional(key: object, make: Callable[[], Response], *, file: bool = False) -> Response:
+    """The one way a cacheable answer is sent: an ETag from `key` (everything the body depends
+    on: the graph version, the renderer, ...), a 304 when the client already holds it, found
+    before `make` does the work, and Cache-Control. A negotiated answer varies with Accept; a
+    `file` does not, and also answers Range requests."""
+    etag = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
+    # `If-None-Match: *` (any representation) is not honoured: whether there is one is known
+    # only after the work, and a full answer is always correct
+    fresh = etag in request.if_none_match.as_set(include_weak=True)
+    response = Response(status=304) if fresh else make()
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = f"public, max-age={state().settings.cache_seconds}"
+    if not file:
+        response.vary.add("Accept")
+    elif not fresh:
+        response.make_conditional(
+            request, accept_ranges=True, complete_length=response.content_length
+        )
     return response
 
 
@@ -55,22 +92,4 @@ def _gzip(response: Response) -> Response:
 def install(app: Flask) -> None:
     app.after_request(_cors)
     app.after_request(_gzip)
-
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> Response:
-        return plain(exc.code or 500, f"{exc.code} {exc.name}: {exc.description}")
-
-    @app.errorhandler(QueryTimeoutError)
-    @app.errorhandler(PoolBusyError)
-    @app.errorhandler(WorkerLostError)
-    def overloaded(exc: Exception) -> Response:
-        return plain(
-            503,
-            "503 Service Unavailable: the server is busy; try again shortly",
-            **{"Retry-After": "5"},
-        )
-
-    @app.errorhandler(Exception)
-    def unexpected(exc: Exception) -> Response:
-        log.exception("unexpected error serving %s %s", request.method, request.path)
-        return plain(500, "500 Internal Server Error: the error was logged on the server")
+    app.register_error_handler(Exception, error_response)

@@ -1,5 +1,6 @@
-"""Where our IRIs live on this server, and SPARQL for pages (through the same worker pool, so
-page queries get the same timeouts as everyone's).
+"""Where our IRIs live on this server, and running SPARQL: `run` for every route (/sparql and
+pages go through the same worker pool, so page queries get the same timeouts and the same
+errors as everyone's), `select` and `construct` for pages.
 
 Cool URIs (docs/iris.md): entity, claim, article, code and graph IRIs are answered with
 303 See Other to an HTML page (/page/...) or an RDF document (/data/...), by content
@@ -10,15 +11,25 @@ from __future__ import annotations
 
 import json
 
-from peacekg.endpoint.pool import QueryJob
-from peacekg.web import context
+from werkzeug.exceptions import BadRequest
+
+from peacekg.endpoint.formats import Kind, for_kind
+from peacekg.endpoint.pool import (
+    Outcome,
+    PoolBusyError,
+    QueryJob,
+    QueryTimeoutError,
+    WorkerLostError,
+)
+from peacekg.web.errors import NoFormat, PoolBusy, QueryTimeout, ServiceFailed, WorkerLost
+from peacekg.web.state import state
 
 DEREFERENCEABLE = ("id/", "code/", "graph/")
 
 
 def local_path(iri: str) -> str | None:
     """The path of the page for one of our IRIs (keeping any #fragment), or None if not ours."""
-    base = context.namespaces().base
+    base = state().namespaces.base
     if not iri.startswith(base):
         return None
     rest = iri[len(base) :]
@@ -33,7 +44,7 @@ def local_path(iri: str) -> str | None:
 
 def iri_for(path: str) -> str:
     """The IRI a /page/ or /data/ path is about (the inverse of local_path)."""
-    base = context.namespaces().base
+    base = state().namespaces.base
     return base + path if path.startswith(("code/", "graph/")) else base + "id/" + path
 
 
@@ -42,27 +53,44 @@ def href(iri: str) -> str:
     return local_path(iri) or iri
 
 
+def run(job: QueryJob) -> Outcome:
+    """Run a query on the pool, for /sparql and for pages alike: its answer, or the typed HTTP
+    error that says why there is none (a failure of ours stays an exception: a logged 500)."""
+    app = state()
+    try:
+        outcome = app.pool.run(job)
+    except QueryTimeoutError:
+        raise QueryTimeout(app.settings.timeout) from None
+    except PoolBusyError:
+        raise PoolBusy from None
+    except WorkerLostError:
+        raise WorkerLost from None
+    if outcome.status == "syntax":
+        raise BadRequest(f"SPARQL syntax error: {outcome.message}")
+    if outcome.status == "not-acceptable":
+        raise NoFormat(for_kind(Kind(outcome.message)), f"this query's {outcome.message}")
+    if outcome.status == "service-failed":
+        raise ServiceFailed(outcome.message)
+    if outcome.status != "ok":
+        raise RuntimeError(f"query failed ({outcome.status}): {outcome.message}")
+    return outcome
+
+
 def select(query: str) -> list[dict[str, str]]:
     """Rows of a SELECT (lexical values only), run by a query worker on the union graph."""
-    server = context.server()
-    outcome = context.pool().run(QueryJob(query, "json", None, row_limit=server.row_limit))
-    if outcome.status != "ok":
-        raise RuntimeError(f"page query failed ({outcome.status}): {outcome.message}")
-    data = json.loads(outcome.body)
+    job = QueryJob(query, "json", None, row_limit=state().settings.row_limit)
+    data = json.loads(run(job).body)
     return [{k: v["value"] for k, v in row.items()} for row in data["results"]["bindings"]]
 
 
 def construct(query: str, renderer: str) -> bytes:
     """A CONSTRUCT serialised by the worker in the given graph renderer."""
-    outcome = context.pool().run(QueryJob(query, None, renderer, row_limit=10**9))
-    if outcome.status != "ok":
-        raise RuntimeError(f"page query failed ({outcome.status}): {outcome.message}")
-    return outcome.body
+    return run(QueryJob(query, None, renderer, row_limit=10**9)).body
 
 
 def prefixed(query: str) -> str:
     """The query with the project's prefixes declared, so page queries read like the docs."""
     declarations = "".join(
-        f"PREFIX {p}: <{iri}>\n" for p, iri in context.namespaces().prefixes().items()
+        f"PREFIX {p}: <{iri}>\n" for p, iri in state().namespaces.prefixes().items()
     )
     return declarations + query

@@ -5,26 +5,24 @@ pyLODE renders in under a second, once per graph version; nothing is hand-writte
 
 from __future__ import annotations
 
-import logging
-
 import rdflib
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 from flask.typing import ResponseReturnValue
 from pylode import OntPub
 
-from peacekg.endpoint.formats import Kind, for_kind
-from peacekg.web import context
+from peacekg.endpoint.formats import HTML, Kind, for_kind
+from peacekg.web.http import choose, conditional
 from peacekg.web.linked import construct
+from peacekg.web.state import state
 
 blueprint = Blueprint("ontology", __name__)
-_html: dict[str, str] = {}
-logging.getLogger("root").setLevel(logging.WARNING)  # pyLODE logs its progress at INFO
+_pages: dict[str, str] = {}
 
 
 def _ontology_query(own_terms_only: bool = False) -> str:
     """The ontology graph; for the HTML only the ontology's own terms: pyLODE would take the
     code lists' concept schemes for ontologies, and reused W3C terms are documented at W3C."""
-    ns = context.namespaces()
+    ns = state().namespaces
     own = (
         f'FILTER (isBlank(?s) || STRSTARTS(STR(?s), "{ns.base}ontology"))' if own_terms_only else ""
     )
@@ -32,42 +30,27 @@ def _ontology_query(own_terms_only: bool = False) -> str:
     return f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o {own} }} }}"
 
 
+def _html(version: str) -> str:
+    """pyLODE's documentation of the ontology's own terms, made once per graph version."""
+    if version not in _pages:
+        own = construct(_ontology_query(own_terms_only=True), "ntriples")
+        graph = rdflib.Graph().parse(data=own, format="nt")
+        _pages.clear()
+        _pages[version] = OntPub(ontology=graph).make_html()
+    return _pages[version]
+
+
 @blueprint.get("/ontology")
 @blueprint.get("/ontology.<ext>")
 def ontology(ext: str | None = None) -> ResponseReturnValue:
-    by_ext = {
-        "ttl": "turtle",
-        "jsonld": "jsonld",
-        "nt": "ntriples",
-        "rdf": "rdfxml",
-        "html": "html",
-    }
-    offered = ["text/html", *(r.media_type for r in for_kind(Kind.GRAPH))]
-    if ext is not None:
-        if ext not in by_ext:
-            return Response(
-                "404 Not Found: no such format of the ontology\n", 404, mimetype="text/plain"
-            )
-        choice = by_ext[ext]
-    else:
-        best = request.accept_mimetypes.best_match(offered, default="text/html")
-        choice = (
-            "html"
-            if best in (None, "text/html")
-            else next(r.name for r in for_kind(Kind.GRAPH) if r.media_type == best)
-        )
-    if choice != "html":
-        renderer = next(r for r in for_kind(Kind.GRAPH) if r.name == choice)
-        response = Response(
-            construct(_ontology_query(), choice), content_type=renderer.content_type
-        )
-    else:
-        version = context.source().version()
-        if version not in _html:
-            own = construct(_ontology_query(own_terms_only=True), "ntriples")
-            graph = rdflib.Graph().parse(data=own, format="nt")
-            _html.clear()
-            _html[version] = OntPub(ontology=graph).make_html()
-        response = Response(_html[version], mimetype="text/html")
-    response.vary.add("Accept")
-    return response
+    """The documentation (HTML) or the ontology graph, by extension, `format=` or Accept."""
+    renderer = choose((HTML, *for_kind(Kind.GRAPH)), ext, fallback=HTML)
+    version = state().source.version()
+
+    def make() -> Response:
+        if renderer is HTML:
+            return Response(_html(version), content_type=HTML.content_type)
+        body = construct(_ontology_query(), renderer.name)
+        return Response(body, content_type=renderer.content_type)
+
+    return conditional((version, "ontology", renderer.name), make)

@@ -5,16 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import markdown
-from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
+from flask import Blueprint, Response, abort, render_template, send_from_directory
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
-from pyoxigraph import NamedNode
 
+from peacekg.endpoint.formats import HTML, Kind, for_kind
 from peacekg.releases import current_release
-from peacekg.web import context, timeline
+from peacekg.web import timeline
 from peacekg.web.editor import examples
+from peacekg.web.http import choose, conditional
 from peacekg.web.linked import prefixed, select
-from peacekg.web.void import PREFIXES, dataset_quads, rdf_response
+from peacekg.web.state import state
+from peacekg.web.void import void_answer
 
 blueprint = Blueprint("pages", __name__)
 DOCS = {
@@ -38,42 +40,60 @@ def home() -> ResponseReturnValue:
           UNION { ?article a pk:Article } UNION { ?claim a pk:Claim }
         }""")
     )[0]
-    stats = context.source().statistics()
+    stats = state().source.statistics()
     return render_template(
         "home.html",
         counts=counts,
         triples=stats["triples"],
         graphs=len(stats["graphs"]),
         timeline=timeline.draw(),
-        examples=examples(current_app.config["PEACEKG_PROJECT"].queries_dir),
+        examples=examples(state().project.queries_dir),
     )
 
 
 @blueprint.get("/dumps")
 @blueprint.get("/dumps/")
 def dumps() -> ResponseReturnValue:
-    offered = ["text/html", "text/turtle", "application/ld+json", "application/n-triples"]
-    wanted = request.args.get("format")
-    if wanted or request.accept_mimetypes.best_match(offered, "text/html") != "text/html":
-        dataset = NamedNode(context.namespaces().base + "dataset")
-        return rdf_response(dataset_quads(dataset, request.host_url), wanted, PREFIXES)
-    return render_template("dumps.html", dumps=context.source().dumps())
+    """The dumps as a page, or as their VoID/DCAT description for RDF clients."""
+    renderer = choose((HTML, *for_kind(Kind.GRAPH)), fallback=HTML)
+    if renderer is not HTML:
+        return void_answer(renderer)
+    source = state().source
+    return conditional(
+        (source.version(), "dumps", renderer.name),
+        lambda: Response(render_template("dumps.html", dumps=source.dumps())),
+    )
 
 
 @blueprint.get("/dumps/<name>")
 def dump_download(name: str) -> ResponseReturnValue:
-    source = context.source()
-    if source.build_dir is None or name not in source.dumps():
+    """A dump file, its checksum its ETag."""
+    source = state().source
+    files = source.dumps()
+    if source.build_dir is None or name not in files:
         abort(404, description=f"no dump named {name}")
     directory = current_release(source.build_dir) / "dumps"
-    return send_from_directory(directory, name, as_attachment=False, max_age=300)
+    return conditional(files[name]["sha256"], lambda: _file(directory, name), file=True)
 
 
 @blueprint.get("/docs/data-model.svg")
 def data_model_picture() -> ResponseReturnValue:
     """The picture `peacekg diagram` drew from the ontology (docs/data-model.svg)."""
-    docs_dir = current_app.config["PEACEKG_PROJECT"].root / "docs"
-    return send_from_directory(docs_dir, "data-model.svg", mimetype="image/svg+xml", max_age=300)
+    path = state().project.root / "docs" / "data-model.svg"
+    if not path.is_file():
+        abort(404, description="no data-model picture; `peacekg diagram` draws it")
+    changed = path.stat()
+    return conditional(
+        (changed.st_mtime_ns, changed.st_size),
+        lambda: _file(path.parent, path.name),
+        file=True,
+    )
+
+
+def _file(directory: Path, name: str) -> Response:
+    """A file as it is, typed by its name (a .gz is Content-Encoding: gzip); `conditional`
+    answers If-None-Match and Range for it."""
+    return send_from_directory(directory, name, conditional=False, etag=False)
 
 
 @blueprint.get("/docs")
@@ -81,7 +101,7 @@ def data_model_picture() -> ResponseReturnValue:
 def docs(name: str = "using") -> ResponseReturnValue:
     if name not in DOCS:
         abort(404, description=f"no document {name}")
-    path: Path = current_app.config["PEACEKG_PROJECT"].root / "docs" / f"{name}.md"
+    path: Path = state().project.root / "docs" / f"{name}.md"
     if not path.is_file():
         abort(404, description=f"no document {name}")
     html = markdown.markdown(path.read_text(encoding="utf-8"), extensions=["tables", "fenced_code"])

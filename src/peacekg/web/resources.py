@@ -1,26 +1,21 @@
 """Linked data for our IRIs: 303 See Other from /id/, /code/ and /graph/ to an HTML page
-(/page/...) or an RDF document (/data/...[.ttl|.jsonld|.nt|.rdf]), chosen by Accept."""
+(/page/...) or an RDF document (/data/...[.ttl|.jsonld|.nt|.rdf|.trig|.nq]), by negotiation."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, request
+from flask import Blueprint, Response, abort, redirect, render_template
 from flask.typing import ResponseReturnValue
 from pyoxigraph import NamedNode
 
-from peacekg.endpoint.formats import BY_RENDERER_NAME, Kind, by_name, for_kind, negotiate
-from peacekg.web import article_view, context
+from peacekg.endpoint.formats import HTML, Kind, for_kind, split_extension
+from peacekg.namespaces import prefixed_name
+from peacekg.web import article_view
+from peacekg.web.http import choose, conditional
 from peacekg.web.linked import construct, href, iri_for, prefixed, select
+from peacekg.web.state import state
 
 blueprint = Blueprint("resources", __name__)
 
-EXTENSIONS = {
-    "ttl": "turtle",
-    "jsonld": "jsonld",
-    "nt": "ntriples",
-    "rdf": "rdfxml",
-    "trig": "trig",
-    "nq": "nquads",
-}
 OWNED = (
     "(pk:evidence|oa:hasTarget|oa:hasSelector|pk:validDuring"
     "|time:hasBeginning|time:hasEnd|time:inside)+"
@@ -28,7 +23,7 @@ OWNED = (
 
 
 def _graph_iri(iri: str) -> bool:
-    return iri.startswith(context.namespaces().base + "graph/")
+    return iri.startswith(state().namespaces.base + "graph/")
 
 
 def _exists(iri: str) -> bool:
@@ -39,6 +34,14 @@ def _exists(iri: str) -> bool:
             f"SELECT ?x WHERE {{ {{ <{iri}> ?p ?x }} UNION {{ ?x ?p <{iri}> }} }} LIMIT 1"
         )
     return bool(rows)
+
+
+def _existing(path: str) -> str:
+    """The IRI a page or document path is about, or 404 if the graph does not have it."""
+    iri = iri_for(path)
+    if not _exists(iri):
+        abort(404, description=f"no resource {iri} in this graph")
+    return iri
 
 
 def _safe_path(path: str) -> str:
@@ -57,17 +60,11 @@ def _safe_path(path: str) -> str:
 def dereference(path: str, prefix: str = "") -> ResponseReturnValue:
     """303 to the page or the data, by content negotiation (HTML unless RDF is preferred)."""
     path = prefix + _safe_path(path)
-    if not _exists(iri_for(path)):
-        abort(404, description=f"no resource {iri_for(path)} in this graph")
-    offered = ["text/html", *(r.media_type for r in for_kind(Kind.GRAPH))]
-    best = request.accept_mimetypes.best_match(offered, default="text/html")
-    if best == "text/html" or best is None:
-        target = f"/page/{path}"
-    else:
-        renderer = negotiate(request.accept_mimetypes, Kind.GRAPH)
-        ext = next(e for e, name in EXTENSIONS.items() if renderer and name == renderer.name)
-        target = f"/data/{path}.{ext}"
-    response = redirect(target, code=303)
+    _existing(path)
+    renderer = choose((HTML, *for_kind(Kind.GRAPH)), fallback=HTML)
+    kind = "page" if renderer is HTML else "data"
+    suffix = "" if renderer is HTML else f".{renderer.extension}"
+    response = redirect(f"/{kind}/{path}{suffix}", code=303)
     response.vary.add("Accept")
     return response
 
@@ -87,88 +84,72 @@ def _describe(iri: str) -> str:
 @blueprint.get("/data/<path:path>")
 def data(path: str) -> ResponseReturnValue:
     """The RDF about a resource; the suffix, `format=` or Accept choose the serialisation."""
-    path = _safe_path(path)
-    stem, _, ext = path.rpartition(".")
-    if stem and ext in EXTENSIONS:
-        renderer, path = BY_RENDERER_NAME[EXTENSIONS[ext]], stem
-    elif wanted := request.args.get("format"):
-        renderer = by_name(wanted, Kind.GRAPH)
-    else:
-        renderer = negotiate(request.accept_mimetypes, Kind.GRAPH)
-    if renderer is None:
-        abort(406, description="this is RDF: ask for text/turtle, application/ld+json, ...")
-    iri = iri_for(path)
-    if not _exists(iri):
-        abort(404, description=f"no resource {iri} in this graph")
-    response = Response(
-        construct(_describe(iri), renderer.name), content_type=renderer.content_type
-    )
-    response.headers["Link"] = f'<{iri}>; rel="describes"'
-    response.vary.add("Accept")
-    return response
+    offered = for_kind(Kind.GRAPH)
+    path, extension = split_extension(_safe_path(path), offered)
+    renderer = choose(offered, extension)
+
+    def make() -> Response:
+        iri = _existing(path)
+        response = Response(
+            construct(_describe(iri), renderer.name), content_type=renderer.content_type
+        )
+        response.headers["Link"] = f'<{iri}>; rel="describes"'
+        return response
+
+    return conditional((state().source.version(), "data", path, renderer.name), make)
 
 
 @blueprint.get("/page/<path:path>")
 def page(path: str) -> ResponseReturnValue:
     path = _safe_path(path)
-    iri = iri_for(path)
-    if not _exists(iri):
-        abort(404, description=f"no resource {iri} in this graph")
-    if path.startswith("article/") and "/" not in path[len("article/") :]:
-        return article_view.render(iri)
-    return render_template("resource.html", **resource_view(iri))
+
+    def make() -> Response:
+        iri = _existing(path)
+        if path.startswith("article/") and "/" not in path[len("article/") :]:
+            return Response(article_view.render(iri))
+        return Response(render_template("resource.html", **resource_view(iri)))
+
+    return conditional((state().source.version(), "page", path), make)
+
+
+# What a resource page asks the graph, each with {iri} for the resource.
+LABEL_QUERY = """
+SELECT ?label WHERE {{ <{iri}> rdfs:label|skos:prefLabel|schema:headline ?label }} LIMIT 1"""
+OUTGOING_QUERY = """
+SELECT ?p ?o (isIRI(?o) AS ?iri) (SAMPLE(?pl) AS ?plabel) (SAMPLE(?ol) AS ?olabel) WHERE {{
+  <{iri}> ?p ?o . FILTER (?p != schema:text)
+  OPTIONAL {{ ?p rdfs:label ?pl }} OPTIONAL {{ ?o rdfs:label|skos:prefLabel ?ol }}
+}} GROUP BY ?p ?o ORDER BY ?p ?o"""
+INCOMING_QUERY = """
+SELECT ?s ?p (SAMPLE(?pl) AS ?plabel) (SAMPLE(?sl) AS ?slabel) WHERE {{
+  ?s ?p <{iri}> .
+  OPTIONAL {{ ?p rdfs:label ?pl }} OPTIONAL {{ ?s rdfs:label|skos:prefLabel ?sl }}
+}} GROUP BY ?s ?p ORDER BY ?p ?s LIMIT 500"""
+EVIDENCE_QUERY = """
+SELECT DISTINCT ?claim ?claimLabel ?exact ?prefix ?suffix ?article ?title WHERE {{
+  {{ BIND (<{iri}> AS ?claim) ?claim pk:evidence/oa:hasTarget ?target }}
+  UNION {{ ?claim ?p <{iri}> ; a pk:Claim ; pk:evidence/oa:hasTarget ?target }}
+  UNION {{ ?claim oa:hasBody <{iri}> ; oa:motivatedBy oa:identifying ; oa:hasTarget ?target }}
+  ?target oa:hasSource ?article ; oa:hasSelector ?selector .
+  ?selector oa:exact ?exact ; oa:prefix ?prefix ; oa:suffix ?suffix .
+  ?article schema:headline ?title .
+  OPTIONAL {{ ?claim rdfs:label ?label }}
+  BIND (COALESCE(?label, CONCAT("named as “", ?exact, "”")) AS ?claimLabel)
+}} ORDER BY ?title ?claim"""
 
 
 def resource_view(iri: str) -> dict[str, object]:
     """Everything the resource page shows: label, types, statements both ways, evidence."""
-    label = select(
-        prefixed(f"""
-        SELECT ?label WHERE {{ <{iri}> rdfs:label|skos:prefLabel|schema:headline ?label }}
-        LIMIT 1""")
+    label, out, incoming, evidence = (
+        select(prefixed(query.format(iri=iri)))
+        for query in (LABEL_QUERY, OUTGOING_QUERY, INCOMING_QUERY, EVIDENCE_QUERY)
     )
-    out = select(
-        prefixed(f"""
-        SELECT ?p ?o (isIRI(?o) AS ?iri) (SAMPLE(?pl) AS ?plabel) (SAMPLE(?ol) AS ?olabel) WHERE {{
-          <{iri}> ?p ?o . FILTER (?p != schema:text)
-          OPTIONAL {{ ?p rdfs:label ?pl }} OPTIONAL {{ ?o rdfs:label|skos:prefLabel ?ol }}
-        }} GROUP BY ?p ?o ORDER BY ?p ?o""")
-    )
-    incoming = select(
-        prefixed(f"""
-        SELECT ?s ?p (SAMPLE(?pl) AS ?plabel) (SAMPLE(?sl) AS ?slabel) WHERE {{
-          ?s ?p <{iri}> .
-          OPTIONAL {{ ?p rdfs:label ?pl }} OPTIONAL {{ ?s rdfs:label|skos:prefLabel ?sl }}
-        }} GROUP BY ?s ?p ORDER BY ?p ?s LIMIT 500""")
-    )
-    evidence = select(
-        prefixed(f"""
-        SELECT DISTINCT ?claim ?claimLabel ?exact ?prefix ?suffix ?article ?title WHERE {{
-          {{ BIND (<{iri}> AS ?claim) ?claim pk:evidence/oa:hasTarget ?target }}
-          UNION {{ ?claim ?p <{iri}> ; a pk:Claim ; pk:evidence/oa:hasTarget ?target }}
-          UNION {{ ?claim oa:hasBody <{iri}> ; oa:motivatedBy oa:identifying ;
-                         oa:hasTarget ?target }}
-          ?target oa:hasSource ?article ; oa:hasSelector ?selector .
-          ?selector oa:exact ?exact ; oa:prefix ?prefix ; oa:suffix ?suffix .
-          ?article schema:headline ?title .
-          OPTIONAL {{ ?claim rdfs:label ?label }}
-          BIND (COALESCE(?label, CONCAT("named as “", ?exact, "”")) AS ?claimLabel)
-        }} ORDER BY ?title ?claim""")
-    )
-    prefixes = context.namespaces().prefixes()
-
-    def curie(value: str) -> str:
-        for name, namespace in sorted(prefixes.items(), key=lambda kv: -len(kv[1])):
-            if value.startswith(namespace):
-                return f"{name}:{value[len(namespace) :]}"
-        return value
-
+    prefixes = state().namespaces.prefixes()
     for row in out:
-        row["p_curie"], row["href"] = (
-            curie(row["p"]),
-            href(row["o"]) if row["iri"] == "true" else "",
-        )
+        row["p_curie"] = prefixed_name(row["p"], prefixes) or row["p"]
+        row["href"] = href(row["o"]) if row["iri"] == "true" else ""
     for row in incoming:
-        row["p_curie"], row["href"] = curie(row["p"]), href(row["s"])
+        row["p_curie"], row["href"] = prefixed_name(row["p"], prefixes) or row["p"], href(row["s"])
     for row in evidence:
         row["claim_href"], row["article_href"] = href(row["claim"]), href(row["article"])
         row["anchor"] = "fact-" + row["claim"].rsplit("/", 1)[-1]

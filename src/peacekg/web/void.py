@@ -3,24 +3,21 @@ checksum. Served at /.well-known/void and reused by the service description."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request
+from collections.abc import Callable
+
+from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, serialize
 
-from peacekg.endpoint.formats import Kind, by_name, negotiate
+from peacekg.endpoint.formats import Kind, Renderer, by_extension, for_kind
 from peacekg.namespaces import DCTERMS, RDF, XSD
-from peacekg.web import context
+from peacekg.web.http import choose, conditional
+from peacekg.web.state import state
 
 VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"
 SPDX = "http://spdx.org/rdf/terms#"
 CC0 = "https://creativecommons.org/publicdomain/zero/1.0/"
-DUMP_TYPES = {
-    ".trig": "application/trig",
-    ".ttl": "text/turtle",
-    ".nq.gz": "application/n-quads",
-    ".nt.gz": "application/n-triples",
-}
 PREFIXES = {"void": VOID, "dcat": DCAT, "dcterms": DCTERMS, "spdx": SPDX, "xsd": XSD}
 
 blueprint = Blueprint("void", __name__)
@@ -31,8 +28,10 @@ def integer(value: object) -> Literal:
 
 
 def dataset_quads(dataset: NamedNode, host: str) -> list[Quad]:
-    """The dataset as void:Dataset and dcat:Dataset, with statistics and distributions."""
-    stats, ns = context.source().statistics(), context.namespaces()
+    """The dataset as void:Dataset and dcat:Dataset, with statistics and distributions.
+    (Long, as one list of facts read top to bottom like the description it makes.)"""
+    app = state()
+    stats, ns = app.source.statistics(), app.namespaces
     facts: list[tuple[object, str, object]] = [
         (dataset, RDF + "type", NamedNode(VOID + "Dataset")),
         (dataset, RDF + "type", NamedNode(DCAT + "Dataset")),
@@ -65,10 +64,10 @@ def dataset_quads(dataset: NamedNode, host: str) -> list[Quad]:
         (dataset, VOID + "classes", integer(stats["classes"])),
         (dataset, VOID + "properties", integer(stats["properties"])),
     ]
-    for name, info in sorted(context.source().dumps().items()):
+    for name, info in sorted(app.source.dumps().items()):
         url = NamedNode(host + "dumps/" + name)
         distribution, checksum = BlankNode(), BlankNode()
-        media = next(m for suffix, m in DUMP_TYPES.items() if name.endswith(suffix))
+        media = dump_media_type(name)
         facts += [
             (dataset, VOID + "dataDump", url),
             (dataset, DCAT + "distribution", distribution),
@@ -89,23 +88,41 @@ def dataset_quads(dataset: NamedNode, host: str) -> list[Quad]:
     return [Quad(s, NamedNode(p), o) for s, p, o in facts]  # type: ignore[arg-type]
 
 
-def rdf_response(quads: list[Quad], wanted: str | None, prefixes: dict[str, str]) -> Response:
-    """Quads serialised by `format=` or Accept among the graph renderers (406 if none fits)."""
-    renderer = (
-        by_name(wanted, Kind.GRAPH) if wanted else negotiate(request.accept_mimetypes, Kind.GRAPH)
-    )
-    if renderer is None:
-        abort(406, description="this is RDF: ask for text/turtle, application/ld+json, ...")
-    with_prefixes = renderer.name in ("turtle", "trig", "rdfxml")
-    body = serialize(quads, format=renderer.native, prefixes=prefixes if with_prefixes else None)  # type: ignore[arg-type]
-    response = Response(body, content_type=renderer.content_type)
-    response.vary.add("Accept")
-    return response
+def dump_media_type(name: str) -> str:
+    """The media type of a dump file's RDF, by its extension under any .gz."""
+    extension = name.removesuffix(".gz").rpartition(".")[2]
+    renderer = by_extension(extension, for_kind(Kind.GRAPH))
+    assert renderer is not None, f"the dump {name} is in no format we know"
+    return renderer.media_type
+
+
+def rdf_answer(
+    what: str,
+    quads: Callable[[str], list[Quad]],
+    renderer: Renderer,
+    prefixes: dict[str, str],
+) -> Response:
+    """A description of this server, `quads(host URL)`, as a cacheable RDF answer serialised
+    natively by `renderer` (with prefixes where its syntax has them)."""
+    host = request.host_url
+
+    def make() -> Response:
+        body = serialize(
+            quads(host),
+            format=renderer.native,  # type: ignore[arg-type]
+            prefixes=prefixes if renderer.prefixes else None,
+        )
+        return Response(body, content_type=renderer.content_type)
+
+    return conditional((state().source.version(), what, host, renderer.name), make)
+
+
+def void_answer(renderer: Renderer) -> Response:
+    """The VoID/DCAT description of the dataset (for /.well-known/void and /dumps)."""
+    dataset = NamedNode(state().namespaces.base + "dataset")
+    return rdf_answer("void", lambda host: dataset_quads(dataset, host), renderer, PREFIXES)
 
 
 @blueprint.get("/.well-known/void")
 def well_known_void() -> ResponseReturnValue:
-    dataset = NamedNode(context.namespaces().base + "dataset")
-    return rdf_response(
-        dataset_quads(dataset, request.host_url), request.args.get("format"), PREFIXES
-    )
+    return void_answer(choose(for_kind(Kind.GRAPH)))

@@ -1,0 +1,38 @@
+"""The app's one state object: everything a route needs that is not in the request.
+
+`create_app` builds it once from its explicit arguments and stores it on the app; routes read
+it with `state()`. Nothing in the web app reads the environment or `app.config` for it, so an
+app is configured entirely by whoever creates it (the server, a test, a benchmark).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from peacekg.config import ServerSettings, Settings
+from peacekg.endpoint.pool import Pool
+from peacekg.endpoint.served import GraphSource
+from peacekg.namespaces import Namespaces
+
+EXTENSION = "peacekg"
+"""The key of the state in `app.extensions`."""
+
+
+@dataclass(frozen=True)
+class AppState:
+    settings: ServerSettings
+    """How the endpoint serves: limits, timeouts, caching, the SERVICE allowlist."""
+    project: Settings
+    """Where the project's files are: the example queries and the docs."""
+    namespaces: Namespaces
+    source: GraphSource
+    """What is served, and its version (for ETags)."""
+    pool: Pool
+    """Where every query runs, the routes' own included."""
+
+
+def state() -> AppState:
+    """The state of the app handling the current request."""
+    return current_app.extensions[EXTENSION]
