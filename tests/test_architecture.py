@@ -51,6 +51,7 @@ def test_every_module_belongs_to_a_stage_or_is_shared():
         "config",
         "diagram",
         "errors",
+        "files",  # writing a file atomically, for the build's cache and the registry's editor
         "namespaces",
         "progress",
         "releases",  # the interface between build and endpoint

@@ -101,6 +101,7 @@ def test_failed_build_leaves_the_last_good_graph_serving(project: Settings):
     assert store.query("ASK { GRAPH ?g { ?s ?p ?o } }")
 
 
+@pytest.mark.slow
 def test_rebuild_swaps_in_a_new_release_and_prunes_old_ones(project: Settings):
     releases = [build(project).release for _ in range(3)]
     assert (project.output_dir / "current").resolve() == releases[-1]
@@ -114,6 +115,7 @@ def test_a_second_build_while_one_runs_is_refused(project: Settings):
         build(project)
 
 
+@pytest.mark.process
 def test_cli_build_and_query(project: Settings, tmp_path: Path):
     exe = Path(sys.executable).with_name("peacekg")
     env_args = ["--build-dir", str(project.output_dir)]
@@ -142,6 +144,7 @@ def test_cli_build_and_query(project: Settings, tmp_path: Path):
     assert broken.returncode == 2 and "SPARQL syntax error" in broken.stderr
 
 
+@pytest.mark.process
 def test_cli_validate_reports_on_the_built_graph(built):
     settings, result = built
     exe = Path(sys.executable).with_name("peacekg")
@@ -154,6 +157,7 @@ def test_cli_validate_reports_on_the_built_graph(built):
     assert "mappings/articles/undated-golan-send-off.yaml:" in done.stdout
 
 
+@pytest.mark.process
 def test_cli_build_failure_prints_located_errors(project: Settings):
     exe = Path(sys.executable).with_name("peacekg")
     mapping = project.root / "mappings/articles/2023-10-31-mali-return.yaml"
@@ -169,6 +173,7 @@ def test_cli_build_failure_prints_located_errors(project: Settings):
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.process
 def test_a_build_on_a_terminal_shows_what_it_is_doing(project: Settings):
     """On a terminal (a pseudo-terminal with a size here) the running stage is shown live."""
     exe = Path(sys.executable).with_name("peacekg")

@@ -264,6 +264,7 @@ def workspace(tmp_path_factory) -> Settings:
     database=None,
     suppress_health_check=list(HealthCheck),
 )
+@pytest.mark.slow
 @given(mutation=mutations())
 @example(mutation=FOUND[0])
 @example(mutation=FOUND[1])
@@ -316,6 +317,7 @@ def _cli_build(project: Settings) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.process
 @settings(max_examples=3, deadline=None, derandomize=True, database=None)
 @given(mutation=mutations(files=FILES[1:]))
 @example(mutation=FOUND[0])

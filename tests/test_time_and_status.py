@@ -310,17 +310,13 @@ def test_coverage_command_reports_an_unmapped_sentence(project: Settings, capsys
     start = text.rindex("  - quote:", 0, reason)
     end = text.index("\n", reason) + 1
     path.write_text(text[:start] + text[end:], encoding="utf-8")
-    import os
-
-    os.environ["PEACEKG_ROOT"] = str(project.root)
-    try:
-        assert main(["coverage"]) == 1
-        out = capsys.readouterr().out
-        assert "2023-10-31-kazakh-peacekeepers-return-from-mali.txt:31: $" in out
-        assert "1 factual sentence(s) with no fact and no waiver" in out
-        assert main(["build", "--require-coverage"]) == 1
-    finally:
-        del os.environ["PEACEKG_ROOT"]
+    root = ["--root", str(project.root)]
+    assert main([*root, "coverage"]) == 1
+    out = capsys.readouterr().out
+    assert "seeds/2023-10-31-kazakh-peacekeepers-return-from-mali.txt:31: $" in out
+    assert "1 factual sentence(s) with no fact and no waiver" in out
+    assert main([*root, "build", "--require-coverage"]) == 1
+    assert "no fact or waiver" in capsys.readouterr().err
 
 
 def test_quotes_name_the_person_a_claim_is_about(store, ns):

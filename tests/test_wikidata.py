@@ -403,6 +403,7 @@ def _wired() -> bool:
     return "wikidata" in commands.choices
 
 
+@pytest.mark.process
 @pytest.mark.skipif(not _wired(), reason="cli.py does not add the `wikidata` command yet")
 def test_the_console_script_runs_check(project, replay):
     script = shutil.which("peacekg", path=str(Path(sys.executable).parent))

@@ -1,8 +1,9 @@
-"""The `peacekg` command: build the graph, query it, and (later) serve it."""
+"""The `peacekg` command: build the graph, check it, query it and serve it."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
@@ -12,15 +13,15 @@ from peacekg.build.consistency import InconsistencyError, ReasonerUnavailableErr
 from peacekg.build.dataset import ARTICLE_MAPPINGS
 from peacekg.build.pipeline import BuildLockedError, build
 from peacekg.build.validation import ValidationFailedError, validate
-from peacekg.config import ServerSettings, Settings
-from peacekg.diagram import GraphvizMissingError, diagram_svg
+from peacekg.config import ROOT_VARIABLE, ServerSettings, Settings, project_root
+from peacekg.diagram import GraphvizMissingError, architecture_dot, diagram_svg, svg
 from peacekg.endpoint.local import FORMATS, run, serialize, table
-from peacekg.endpoint.serve import serve
 from peacekg.errors import BuildErrors, InputError
 from peacekg.inputs.seeds import load_articles
 from peacekg.mapping.coverage import Gap, gaps
 from peacekg.namespaces import Namespaces
 from peacekg.releases import NoGraphError, open_store, read_manifest
+from peacekg.web.serve import serve
 from peacekg.wikidata.command import add_parser as add_wikidata_parser
 
 
@@ -112,14 +113,34 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _diagram(args: argparse.Namespace, settings: Settings) -> int:
-    args.output.write_bytes(diagram_svg(settings.ontology_dir))
+    if args.architecture:
+        args.output.write_bytes(svg(architecture_dot(Path(__file__).parent)))
+    else:
+        args.output.write_bytes(diagram_svg(settings.ontology_dir))
     print(f"wrote {args.output}")
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
+def _root_help(argv: list[str] | None) -> str:
+    """What `--help` says of --root: the directory this very command line would use, and why."""
+    early = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    early.add_argument("--root", type=Path)
+    try:
+        given = early.parse_known_args(argv)[0].root
+    except argparse.ArgumentError:  # `--root` without a value: the real parser says so
+        given = None
+    root, how = project_root(given)
+    return (
+        "the project: seeds/, mappings/, ontology/, shapes/, queries/ (default: "
+        f"${ROOT_VARIABLE}, else the current directory; here: {root.absolute()}, from {how})"
+    )
+
+
+def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The command line; `argv` only tells `--help` which project root it would use."""
     p = argparse.ArgumentParser(prog="peacekg", description=__doc__)
-    p.add_argument("--build-dir", type=Path, help="where builds go (default: ./build)")
+    p.add_argument("--root", type=Path, metavar="DIR", help=_root_help(argv))
+    p.add_argument("--build-dir", type=Path, help="where builds go (default: ROOT/build)")
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="map, reason, check, validate, then store and dump")
     b.add_argument(
@@ -135,6 +156,26 @@ def parser() -> argparse.ArgumentParser:
     c.set_defaults(run=_coverage)
     v = sub.add_parser("validate", help="SHACL + closed-vocabulary report on the built graph")
     v.set_defaults(run=_validate)
+    _add_serve_parser(sub)
+    d = sub.add_parser(
+        "diagram", help="draw the data model (SVG) from the ontology; needs graphviz"
+    )
+    d.add_argument("-o", "--output", type=Path, default=Path("docs/data-model.svg"))
+    d.add_argument(
+        "--architecture",
+        action="store_true",
+        help="draw the package's stages and which imports which, from the code, instead",
+    )
+    d.set_defaults(run=_diagram)
+    q = sub.add_parser("query", help="run a SPARQL query file (or - for stdin) on the built graph")
+    q.add_argument("file")
+    q.add_argument("--format", choices=["table", *FORMATS], default="table")
+    q.set_defaults(run=_query)
+    add_wikidata_parser(sub)
+    return p
+
+
+def _add_serve_parser(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser(
         "serve", help="serve the SPARQL endpoint (default http://127.0.0.1:8000/sparql)"
     )
@@ -156,24 +197,40 @@ def parser() -> argparse.ArgumentParser:
         help="SPARQL endpoints that SERVICE may call (default: none)",
     )
     s.set_defaults(run=_serve)
-    d = sub.add_parser(
-        "diagram", help="draw the data model (SVG) from the ontology; needs graphviz"
-    )
-    d.add_argument("-o", "--output", type=Path, default=Path("docs/data-model.svg"))
-    d.set_defaults(run=_diagram)
-    q = sub.add_parser("query", help="run a SPARQL query file (or - for stdin) on the built graph")
-    q.add_argument("file")
-    q.add_argument("--format", choices=["table", *FORMATS], default="table")
-    q.set_defaults(run=_query)
-    add_wikidata_parser(sub)
-    return p
+
+
+def _configure_logging() -> None:
+    """Warnings and errors on stderr as `LEVEL:logger:message`; libraries' progress notes (pyLODE
+    logs at INFO) stay out. pyLODE also adds a root handler when imported, which makes
+    basicConfig a no-op: hence the explicit level."""
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger().setLevel(logging.WARNING)
+
+
+FROM_A_BUILD = frozenset({"query", "serve"})
+"""Commands that need a build directory only, not the project's inputs."""
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """The run's settings; ValueError, saying where the root came from, if the command reads
+    the project's inputs and the root holds none (run from the wrong directory)."""
+    root, how = project_root(args.root)
+    settings = Settings.from_env(root=root, build_dir=args.build_dir)
+    inputs = (settings.seeds_dir, settings.mappings_dir, settings.ontology_dir)
+    missing = [f"{path.name}/" for path in inputs if not path.is_dir()]
+    if missing and args.command not in FROM_A_BUILD:
+        raise ValueError(
+            f"{root.absolute()} (from {how}) is not a peacekg project: no {', '.join(missing)}; "
+            f"give --root DIR or set {ROOT_VARIABLE}"
+        )
+    return settings
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    settings = Settings.from_env(build_dir=args.build_dir)
+    _configure_logging()
+    args = parser(argv).parse_args(argv)
     try:
-        return int(args.run(args, settings))
+        return int(args.run(args, _settings(args)))
     except BuildErrors as exc:
         for error in exc.errors:
             print(f"error: {error}", file=sys.stderr)

@@ -11,19 +11,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_BASE_IRI = "https://w3id.org/peacekg/"
-"""The canonical, persistent base of every peacekg IRI (ontology, code lists, data, graphs)."""
+"""The canonical, persistent base of every peacekg IRI (ontology, code lists, data, graphs):
+docs/iris.md."""
+ROOT_VARIABLE = "PEACEKG_ROOT"
 
 
-def _project_root() -> Path:
-    """The checkout that holds seeds/, mappings/ and ontology/ (two levels above src/peacekg)."""
-    return Path(__file__).resolve().parents[2]
+def project_root(given: Path | None = None) -> tuple[Path, str]:
+    """The project directory (seeds/, mappings/, ontology/, ...) and how it was found: `given`
+    (the command line's --root), else PEACEKG_ROOT, else the current directory. Never the
+    package's own location: an installed package lives far from any project."""
+    if given is not None:
+        return given, "--root"
+    if root := os.environ.get(ROOT_VARIABLE):
+        return Path(root), ROOT_VARIABLE
+    return Path.cwd(), "the current directory"
 
 
 @dataclass(frozen=True)
 class Settings:
     """Where the inputs are, where the build goes, and which base IRI the data is minted under."""
 
-    root: Path = field(default_factory=_project_root)
+    root: Path = field(default_factory=Path.cwd)
     base_iri: str = DEFAULT_BASE_IRI
     build_dir: Path | None = None
 
@@ -53,10 +61,11 @@ class Settings:
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
-        """Settings from PEACEKG_* environment variables, then explicit overrides."""
-        values: dict[str, object] = {}
-        if root := os.environ.get("PEACEKG_ROOT"):
-            values["root"] = Path(root)
+        """Settings from PEACEKG_* environment variables, then explicit overrides (`root`: see
+        `project_root`)."""
+        given = overrides.pop("root", None)
+        root, _how = project_root(Path(given) if isinstance(given, str | Path) else None)
+        values: dict[str, object] = {"root": root}
         if base := os.environ.get("PEACEKG_BASE_IRI"):
             values["base_iri"] = base
         if build := os.environ.get("PEACEKG_BUILD_DIR"):

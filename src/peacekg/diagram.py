@@ -1,9 +1,12 @@
-"""The data-model picture, generated from the ontology: classes with their datatype properties,
-subclass links, and object properties as labelled arrows from domain to range, laid out by
-Graphviz. The picture is always the ontology as it is, never a drawing."""
+"""Pictures generated from what they show, laid out by Graphviz, never drawn by hand.
+
+The data model: the ontology's classes with their datatype properties, subclass links, and
+object properties as labelled arrows from domain to range. The architecture: the package's
+stages with their modules, and an arrow from a stage to each stage whose code it imports."""
 
 from __future__ import annotations
 
+import ast
 import html
 import shutil
 import subprocess
@@ -85,13 +88,58 @@ def diagram_dot(ontology_dir: Path) -> str:
     return "\n".join(lines)
 
 
+STAGES = ("inputs", "mapping", "build", "releases", "endpoint", "web", "wikidata")
+"""The stages in the order data flows through them (releases is a module, the rest packages)."""
+
+
+def _imported_stages(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+        names += [a.name for a in node.names] if isinstance(node, ast.Import) else []
+        found |= {n.split(".")[1] for n in names if n.startswith("peacekg.") and "." in n}
+    return found & set(STAGES)
+
+
+def architecture_dot(package: Path) -> str:
+    """Stages as boxes listing their modules; an arrow A -> B where A's code imports B's."""
+    lines = [
+        "digraph architecture {",
+        ' graph [rankdir=LR, nodesep=0.3, ranksep=0.6, fontname="DejaVu Sans"];',
+        ' node [shape=plaintext, fontname="DejaVu Sans", fontsize=10];',
+        ' edge [color="#5b6570"];',
+    ]
+    flows: set[tuple[str, str]] = set()
+    for stage in STAGES:
+        files = (
+            [package / "releases.py"]
+            if stage == "releases"
+            else sorted(p for p in (package / stage).glob("*.py") if p.name != "__init__.py")
+        )
+        rows = "".join(f'<tr><td align="left">{html.escape(f.stem)}</td></tr>' for f in files)
+        lines.append(
+            f' {stage} [label=<<table border="1" cellborder="0" cellspacing="0" bgcolor="#dbe7f3">'
+            f"<tr><td><b>{stage}</b></td></tr>{rows}</table>>];"
+        )
+        flows |= {(stage, used) for f in files for used in _imported_stages(f) if used != stage}
+    lines += [f" {source} -> {target};" for source, target in sorted(flows)]
+    lines.append("}")
+    return "\n".join(lines)
+
+
 class GraphvizMissingError(RuntimeError):
     """Graphviz's `dot` is not installed."""
 
 
-def diagram_svg(ontology_dir: Path) -> bytes:
+def svg(dot_source: str) -> bytes:
+    """Graphviz's SVG of a picture."""
     dot = shutil.which("dot")
     if dot is None:
         raise GraphvizMissingError("the diagram needs Graphviz: apt-get install graphviz")
-    source = diagram_dot(ontology_dir).encode()
-    return subprocess.run([dot, "-Tsvg"], input=source, capture_output=True, check=True).stdout
+    return subprocess.run(
+        [dot, "-Tsvg"], input=dot_source.encode(), capture_output=True, check=True
+    ).stdout
+
+
+def diagram_svg(ontology_dir: Path) -> bytes:
+    return svg(diagram_dot(ontology_dir))

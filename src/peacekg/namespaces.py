@@ -1,16 +1,19 @@
 """IRIs: the W3C vocabularies we reuse, and the peacekg IRI scheme under a configurable base.
 
-IRI scheme (documented in docs/iris.md):
-  {base}ontology#Term            classes and properties
-  {base}code/{scheme}/{key}      code-list members (ranks, roles, figure kinds, ...)
-  {base}id/{kind}/{key}          entities: person, operation, organization, unit, place, group
-  {base}id/article/{id}          source articles
-  {base}id/claim/{article}/{id}  one claim of one article (#evidence, #target, ... hang off it)
-  {base}id/mention/{article}/{id} an annotation naming an entity in an article
-  {base}graph/{name}             named graphs: ontology, registry, metadata, article/{id}
+The IRI scheme, in full with what is stable in docs/iris.md:
+  {base}ontology#Term              classes and properties
+  {base}code/{scheme}/{key}        code-list members (ranks, roles, figure kinds, ...)
+  {base}id/{kind}/{key}            entities: person, operation, organization, unit, place, group
+  {base}id/article/{id}            source articles
+  {base}id/claim/{article}/{id}    one claim of one article (#evidence, #valid, ... hang off it)
+  {base}id/mention/{article}/{id}  an annotation naming an entity in an article
+  {base}graph/{name}               named graphs: ontology, registry, metadata, article/{id},
+                                   inferred
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from pyoxigraph import NamedNode
 
@@ -54,6 +57,15 @@ def iri(value: str) -> NamedNode:
 A = iri(RDF + "type")
 
 
+def prefixed_name(value: str, prefixes: Mapping[str, str]) -> str | None:
+    """`prefix:local` for an IRI in one of the namespaces (the longest that matches, should one
+    hold another), or None: people read `pk:Claim` where `<https://…#Claim>` hides the term."""
+    for prefix, namespace in sorted(prefixes.items(), key=lambda kv: -len(kv[1])):
+        if value.startswith(namespace):
+            return f"{prefix}:{value[len(namespace) :]}"
+    return None
+
+
 class Namespaces:
     """The peacekg IRIs under one base; everything that mints an IRI goes through here."""
 
@@ -67,9 +79,6 @@ class Namespaces:
 
     def code(self, scheme: str, key: str) -> NamedNode:
         return iri(f"{self.base}code/{scheme}/{key}")
-
-    def scheme(self, scheme: str) -> NamedNode:
-        return iri(f"{self.base}code/{scheme}")
 
     def id(self, path: str) -> NamedNode:
         return iri(f"{self.base}id/{path}")

@@ -12,12 +12,13 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from pyoxigraph import Quad, RdfFormat, parse, serialize
+
+from peacekg.files import write_atomically
 
 PACKAGE = Path(__file__).resolve().parents[1]
 SHAPING = (
@@ -93,7 +94,7 @@ class ArticleCache:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.parsed = directory.with_name(directory.name + "-yaml")
-        """Where parsed YAML is kept (see yamlsource.load_yaml); not an article's folder."""
+        """Where parsed YAML is kept (peacekg.inputs.located.load_yaml); not an article's."""
 
     def _paths(self, article_id: str, key: str) -> tuple[Path, Path, Path]:
         folder = self.directory / article_id
@@ -118,9 +119,7 @@ class ArticleCache:
             (quads_path, serialize(quads, format=RdfFormat.N_QUADS)),
             (refs_path, json.dumps(sorted(references)).encode()),
         ):
-            tmp = path.with_suffix(path.suffix + f".{os.getpid()}.tmp")
-            tmp.write_bytes(data or b"")
-            os.replace(tmp, path)
+            write_atomically(path, data or b"")
 
     def mark_checked(self, article_id: str, key: str) -> None:
         """After a successful build: this entry passed validation; older entries go."""

@@ -9,8 +9,8 @@ storing on the other core while it works (`ConsistencyCheck`), and learn its ver
 the release is swapped in. We call HermiT's command line with `-k` (is owl:Thing satisfiable,
 i.e. is the ontology consistent) on N-Triples written by Oxigraph, rather than through
 `owlready2.sync_reasoner_hermit`: that one also classifies every class, property and individual
-(`-c -O -D -I`) after a round trip through owlready2's SQLite store, 55 s instead of 30 s at
-a million triples, for answers a consistency check does not need.
+(`-c -O -D -I`) after a round trip through owlready2's SQLite store: work, most of the time,
+for answers a consistency check does not need.
 """
 
 from __future__ import annotations
@@ -111,8 +111,8 @@ def derivation_only(triples: Iterable[Triple]) -> set[Triple]:
     Property chains and class definitions (our inferred terms) only add positive facts; they
     can take part in a contradiction only if some negative axiom (disjointness, functionality,
     complement, cardinality) concerns what they derive or its superclasses. When none does,
-    leaving them out cannot hide an inconsistency, and it spares HermiT the work they cost
-    (over 6 minutes instead of 8 s on 100k triples here). Otherwise nothing is left out.
+    leaving them out cannot hide an inconsistency, and it spares HermiT the work they cost,
+    by far the larger part of its time. Otherwise nothing is left out.
     """
     axioms = [t for t in triples if t.predicate.value in AXIOMS]
     deriving = {t for t in axioms if t.predicate.value in DERIVING}

@@ -12,26 +12,29 @@ from pathlib import Path
 from pyoxigraph import NamedNode, Quad
 
 from peacekg.build.cache import ArticleCache, digest, shared_inputs
-from peacekg.mapping.compiler import compile_mapping
 from peacekg.config import Settings
 from peacekg.errors import BuildErrors, InputError
-from peacekg.mapping.metadata import metadata_quads
-from peacekg.namespaces import PROV, Namespaces
-from peacekg.inputs.ontology import load_ontology
-from peacekg.progress import progress
+from peacekg.inputs.ontology import Ontology, load_ontology
 from peacekg.inputs.registry import Registry, load_registry
 from peacekg.inputs.seeds import Article, load_articles
+from peacekg.mapping.compiler import compile_mapping
+from peacekg.mapping.metadata import metadata_quads
+from peacekg.namespaces import PROV, Namespaces
+from peacekg.progress import progress
 
 ARTICLE_MAPPINGS = "articles"
 
 
 @dataclass(frozen=True)
 class Dataset:
+    """Every asserted quad, and what a build needs to check only what changed."""
+
     quads: list[Quad]
     articles: list[str]
     registry: Registry
     shared: list[Quad]
-    """Ontology and registry: the graphs every article's checks need."""
+    """Ontology, registry and the metadata about no one article: what every article's checks
+    need."""
     metadata: list[Quad]
     """The metadata graph: one node per article, each described by its own quads only."""
     unchecked: dict[str, list[Quad]]
@@ -39,6 +42,12 @@ class Dataset:
     (all of them without a cache)."""
     keys: dict[str, str]
     """Article id -> cache key of its inputs."""
+
+    def to_check(self) -> list[Quad]:
+        """What a build validates and has HermiT check: the shared graphs, with the new or
+        changed articles only, since those checked with these exact inputs need no second
+        look (docs/reasoning.md)."""
+        return self.shared + [q for quads in self.unchecked.values() for q in quads]
 
 
 def _article_key(shared: bytes, article: Article, mapping: Path) -> str:
@@ -80,95 +89,151 @@ def _dangling_derivations(quads: list[Quad], ns: Namespaces) -> list[InputError]
     ]
 
 
+@dataclass(frozen=True)
+class _Inputs:
+    """What every article's graph is compiled against, read once per build."""
+
+    ns: Namespaces
+    ontology: Ontology
+    articles: dict[str, Article]
+    registry: Registry
+    metadata: list[Quad]
+
+
+@dataclass(frozen=True)
+class _ArticleGraph:
+    """One article's graph, read back from the cache or compiled by this build."""
+
+    quads: list[Quad]
+    references: set[str]
+    """The registry entries the article's mapping names."""
+    key: str
+    """The cache key of its inputs."""
+    checked: bool
+    """Validated by an earlier, successful build, with these exact inputs."""
+
+
 def assemble(settings: Settings, cache: ArticleCache | None = None) -> Dataset:
     """Every quad of the graph, or BuildErrors listing each problem with its file and line.
 
     With a cache, an article whose inputs are unchanged is read back instead of compiled.
     """
+    inputs = _read_inputs(settings, cache)
+    general, about = _split_metadata(inputs)
+    graphs, errors = _map_articles(settings, inputs, cache)
+    shared = [*inputs.ontology.quads, *inputs.registry.quads]
+    quads = [*shared, *inputs.metadata, *(q for g in graphs.values() for q in g.quads)]
+    if not errors:  # what is missing only means something once every mapping compiled
+        errors = [
+            *_unmapped(settings, inputs, graphs),
+            *_unmentioned(inputs, graphs),
+            *_dangling_derivations(quads, inputs.ns),
+        ]
+    if errors:
+        raise BuildErrors(errors)
+    return Dataset(
+        quads=quads,
+        articles=sorted(graphs),
+        registry=inputs.registry,
+        shared=shared + general,
+        metadata=inputs.metadata,
+        unchecked={a: g.quads + about.get(a, []) for a, g in graphs.items() if not g.checked},
+        keys={a: g.key for a, g in graphs.items()},
+    )
+
+
+def _read_inputs(settings: Settings, cache: ArticleCache | None) -> _Inputs:
     ns = Namespaces(settings.base_iri)
     ontology = load_ontology(settings.ontology_dir, ns)
     articles = load_articles(settings.seeds_dir, cache.parsed if cache else None)
     registry = load_registry(settings.mappings_dir, ns, ontology, settings.root)
-    try:
-        metadata = metadata_quads(articles, registry, ns, settings.root)
-    except ValueError as exc:
-        raise InputError(settings.seeds_dir / "articles.yaml", None, str(exc)) from None
+    metadata = metadata_quads(articles, registry, ns, settings.root)
+    return _Inputs(ns, ontology, articles, registry, metadata)
 
-    errors: list[InputError] = []
-    shared = [*ontology.quads, *registry.quads]
-    quads: list[Quad] = [*shared, *metadata]
-    node_of = {ns.id(f"article/{a}").value: a for a in articles}
-    about: dict[str, list[Quad]] = {}  # article id -> the metadata quads of its node
-    for quad in metadata:
+
+def _split_metadata(inputs: _Inputs) -> tuple[list[Quad], dict[str, list[Quad]]]:
+    """The metadata quads about no one article, checked with the shared graphs in every build,
+    and those of each article's node, checked with that article only."""
+    node_of = {inputs.ns.id(f"article/{a}").value: a for a in inputs.articles}
+    general: list[Quad] = []
+    about: dict[str, list[Quad]] = {}
+    for quad in inputs.metadata:
         owner = node_of.get(quad.subject.value)
-        if owner is None:  # about no one article: checked with the shared graphs, always
-            shared.append(quad)
+        if owner is None:
+            general.append(quad)
         else:
             about.setdefault(owner, []).append(quad)
+    return general, about
+
+
+def _map_articles(
+    settings: Settings, inputs: _Inputs, cache: ArticleCache | None
+) -> tuple[dict[str, _ArticleGraph], list[InputError]]:
+    """Each mapping's article graph, by article id in file order, and the mappings' errors
+    (all of them, not only the first)."""
     shared_key = shared_inputs(settings.root, settings.base_iri)
-    unchecked: dict[str, list[Quad]] = {}
-    keys: dict[str, str] = {}
-    mapped: dict[str, str] = {}
-    referenced: set[str] = set()
-    referenced.update(a.author for a in articles.values() if a.author)
     paths = sorted((settings.mappings_dir / ARTICLE_MAPPINGS).glob("*.yaml"))
+    graphs: dict[str, _ArticleGraph] = {}
+    errors: list[InputError] = []
     for path in progress(
         paths, len(paths), "mapping articles", None if len(paths) > 100 else False
     ):
-        if path.stem not in articles:
-            message = f"no article {path.stem!r}: a mapping is named after its article's id"
-            errors.append(InputError(path, None, message))
-            continue
-        key = _article_key(shared_key, articles[path.stem], path)
-        entry = cache.get(path.stem, key) if cache else None
-        if entry is not None:
-            article_id, article_quads, refs = path.stem, entry.quads, entry.references
-        else:
-            try:
-                article_id, article_quads, refs = compile_mapping(
-                    path, articles, registry, ontology, ns, settings.root
-                )
-            except InputError as exc:
-                errors.append(exc)
-                continue
-            if article_id != path.stem:
-                message = f"maps {article_id!r}, so it must be named {article_id}.yaml"
-                errors.append(InputError(path, None, message))
-                continue
-            if cache:
-                cache.put(article_id, key, article_quads, refs)
-        keys[article_id] = key
-        if entry is None or not entry.checked:
-            unchecked[article_id] = article_quads + about.get(article_id, [])
-        if article_id in mapped:
-            errors.append(
-                InputError(
-                    path, None, f"article {article_id!r} is already mapped by {mapped[article_id]}"
-                )
-            )
-            continue
-        mapped[article_id] = path.name
-        quads.extend(article_quads)
-        referenced |= refs
-    if not errors:
-        for article_id in sorted(set(articles) - set(mapped)):
-            errors.append(
-                InputError(
-                    settings.seeds_dir / "articles.yaml",
-                    articles[article_id].line,
-                    f"article {article_id!r} has no mapping in mappings/{ARTICLE_MAPPINGS}/",
-                )
-            )
-        for ref, entity in registry.entities.items():
-            if ref not in referenced:
-                errors.append(
-                    InputError(
-                        entity.node.path,
-                        entity.node.line,
-                        f"{ref} is not mentioned by any article: map a quote that names it",
-                    )
-                )
-        errors.extend(_dangling_derivations(quads, ns))
-    if errors:
-        raise BuildErrors(errors)
-    return Dataset(quads, sorted(mapped), registry, shared, metadata, unchecked, keys)
+        try:
+            graphs[path.stem] = _article_graph(path, settings, inputs, cache, shared_key)
+        except InputError as exc:
+            errors.append(exc)
+    return graphs, errors
+
+
+def _article_graph(
+    path: Path, settings: Settings, inputs: _Inputs, cache: ArticleCache | None, shared_key: bytes
+) -> _ArticleGraph:
+    """The graph of the article a mapping is named after; a mapping's file names its article,
+    so no two mappings can map one article."""
+    article = inputs.articles.get(path.stem)
+    if article is None:
+        message = f"no article {path.stem!r}: a mapping is named after its article's id"
+        raise InputError(path, None, message)
+    key = _article_key(shared_key, article, path)
+    entry = cache.get(article.id, key) if cache else None
+    if entry is not None:
+        return _ArticleGraph(entry.quads, entry.references, key, entry.checked)
+    article_id, quads, references = compile_mapping(
+        path, inputs.articles, inputs.registry, inputs.ontology, inputs.ns, settings.root
+    )
+    if article_id != path.stem:
+        message = f"maps {article_id!r}, so it must be named {article_id}.yaml"
+        raise InputError(path, None, message)
+    if cache:
+        cache.put(article_id, key, quads, references)
+    return _ArticleGraph(quads, references, key, checked=False)
+
+
+def _unmapped(
+    settings: Settings, inputs: _Inputs, graphs: dict[str, _ArticleGraph]
+) -> list[InputError]:
+    """An article without a mapping would be published without a single claim."""
+    return [
+        InputError(
+            settings.seeds_dir / "articles.yaml",
+            inputs.articles[article_id].line,
+            f"article {article_id!r} has no mapping in mappings/{ARTICLE_MAPPINGS}/",
+        )
+        for article_id in sorted(set(inputs.articles) - set(graphs))
+    ]
+
+
+def _unmentioned(inputs: _Inputs, graphs: dict[str, _ArticleGraph]) -> list[InputError]:
+    """The registry holds only entities some article names (in a quote, or as its author)."""
+    referenced = {a.author for a in inputs.articles.values() if a.author}
+    for graph in graphs.values():
+        referenced |= graph.references
+    return [
+        InputError(
+            entity.node.path,
+            entity.node.line,
+            f"{ref} is not mentioned by any article: map a quote that names it",
+        )
+        for ref, entity in inputs.registry.entities.items()
+        if ref not in referenced
+    ]

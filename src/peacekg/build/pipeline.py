@@ -13,30 +13,31 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pyoxigraph import Quad, RdfFormat, serialize
 
 from peacekg import __version__
 from peacekg.build.background import Background
 from peacekg.build.cache import ArticleCache
-from peacekg.config import Settings
 from peacekg.build.consistency import ConsistencyCheck
 from peacekg.build.dataset import Dataset, assemble
 from peacekg.build.dumps import dump_file
+from peacekg.build.reasoning import materialise
+from peacekg.build.validation import Report, ValidationFailedError, validate
+from peacekg.build.workingstore import WORKING, StoreSummary, content_digests, fill_store
+from peacekg.config import Settings
 from peacekg.namespaces import Namespaces
 from peacekg.progress import Status
-from peacekg.build.reasoning import materialise
 from peacekg.releases import CURRENT, RELEASES
-from peacekg.build.validation import Report, ValidationFailedError, validate
-from peacekg.build.workingstore import WORKING, content_digests, fill_store
 
 KEEP_RELEASES = 2
 CACHE = "cache"
+T = TypeVar("T")
 
 
 class BuildLockedError(RuntimeError):
@@ -69,6 +70,8 @@ class Stopwatch:
 
 @dataclass(frozen=True)
 class BuildResult:
+    """What `peacekg build` reports: the new release, its size, its checks and its timings."""
+
     release: Path
     quads: int
     graphs: int
@@ -127,112 +130,161 @@ def _prune(build_dir: Path, keep: Path) -> None:
             shutil.rmtree(release, ignore_errors=True)
 
 
-def _release(
-    build_dir: Path,
-    settings: Settings,
-    ns: Namespaces,
-    dataset: Dataset,
-    inferred: list[Quad],
-    to_check: list[Quad],
-    hermit: ConsistencyCheck,
-    clock: Stopwatch,
-) -> tuple[Path, int, list[str], Report]:
-    """Validate, and meanwhile write store and dumps in a new release directory, finished by
-    its manifest once everything (HermiT included) has passed.
+class PendingRelease:
+    """A new release directory and the processes writing into it. Leaving the `with` block by
+    an exception stops them and removes the directory, since space matters; only a manifest
+    (`_write_manifest`, the last step) makes the directory a finished release."""
 
-    The store and the dumps need only the quads, so each is written by a process of its own
-    from one N-Quads file while this one validates: on two cores that takes the longest of
-    them, not their sum. The store is a checkpoint of the build's working copy, in which only
-    the graphs that changed are rewritten (peacekg.build.workingstore). A failure anywhere (a
-    violation, a full disk, an inconsistency) stops the others and removes the half-written
-    release: space matters.
-    """
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    release = build_dir / RELEASES / stamp
-    release.mkdir(parents=True)
-    jobs: list[Background[Any]] = []
+    def __init__(self, build_dir: Path) -> None:
+        self.stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        self.path = build_dir / RELEASES / self.stamp
+        self._jobs: list[Background[Any]] = []
+
+    def __enter__(self) -> PendingRelease:
+        self.path.mkdir(parents=True)
+        return self
+
+    def __exit__(self, failure: type[BaseException] | None, *_: object) -> None:
+        if failure is not None:
+            for job in self._jobs:
+                job.cancel()
+            shutil.rmtree(self.path, ignore_errors=True)
+
+    def start(self, function: Callable[..., T], *args: Any) -> Background[T]:
+        """`function(*args)` in a process of its own, stopped if the release fails."""
+        job = Background(function, *args)
+        self._jobs.append(job)
+        return job
+
+
+@dataclass(frozen=True)
+class Writers:
+    """The release's store and dumps, each written by a process of its own from one file."""
+
+    source: Path
+    """The N-Quads file both read; removed once both are done."""
+    store: Background[StoreSummary]
+    dumps: Background[dict[str, dict[str, object]]]
+
+
+@contextmanager
+def _stopped_on_failure(hermit: ConsistencyCheck) -> Iterator[None]:
+    """HermiT's process and input go when the build fails, rather than run on for nothing."""
     try:
-        with clock.stage("write"):
-            source = release / "quads.nq"
-            serialize(dataset.quads + inferred, source, RdfFormat.N_QUADS)
-            # an article's graph is known by its cache key; the others by their content
-            digests = content_digests(dataset.shared + dataset.metadata + inferred) | {
-                ns.graph(f"article/{article_id}").value: key
-                for article_id, key in dataset.keys.items()
-            }
-            working = build_dir / WORKING / "store"
-            store_job = Background(fill_store, source, release / "store", working, digests)
-            jobs.append(store_job)
-            dumps_job = Background(dump_file, source, release / "dumps", ns.prefixes())
-            jobs.append(dumps_job)
-        with clock.stage("validate"):
-            report = validate(to_check, settings.shapes_dir, ns)
-        if not report.conforms:
-            raise ValidationFailedError(report)
-        with clock.stage("store"):
-            quad_count, graphs, statistics = store_job.result()
-        with clock.stage("dumps"):
-            dumps = dumps_job.result()
-        source.unlink()
-        with clock.stage("consistency"):
-            hermit.result()
-        manifest = {
-            "version": __version__,
-            "built": stamp,
-            "base_iri": settings.base_iri,
-            "quads": quad_count,
-            "graphs": graphs,
-            "articles": dataset.articles,
-            "dumps": dumps,
-            "statistics": statistics,
-        }
-        text = json.dumps(manifest, indent=2)
-        (release / "manifest.json").write_text(text, encoding="utf-8")
+        yield
     except BaseException:
-        for job in jobs:
-            job.cancel()
-        shutil.rmtree(release, ignore_errors=True)
+        hermit.cancel()
         raise
-    return release, quad_count, graphs, report
 
 
 def build(settings: Settings) -> BuildResult:
+    """Map, reason, check, and write a new release; swap it in only if every check passed.
+
+    HermiT works in a process of its own while this one reasons and validates, and the store
+    and the dumps are written by two more: on two cores a build takes about the longest of
+    them, not their sum. A failure anywhere (a violation, a full disk, an inconsistency) stops
+    the others, and nothing is swapped in.
+    """
     started = time.perf_counter()
     build_dir = settings.output_dir
+    ns = Namespaces(settings.base_iri)
     with build_lock(build_dir), Stopwatch() as clock:
-        ns = Namespaces(settings.base_iri)
         cache = ArticleCache(build_dir / CACHE)
         with clock.stage("assemble"):
             dataset = assemble(settings, cache)
-        # Articles already checked with these exact inputs need no second look: check the
-        # shared graphs with the new or changed articles only (see docs/reasoning.md).
-        to_check = dataset.shared + [q for qs in dataset.unchecked.values() for q in qs]
-        # HermiT works in its own process while this one reasons, validates and has the
-        # release written; its verdict is awaited before anything is swapped in.
+        to_check = dataset.to_check()
         with clock.stage("consistency"):
             hermit = ConsistencyCheck(to_check)
-        try:
+        with _stopped_on_failure(hermit):
             with clock.stage("reason"):
                 inferred = materialise(dataset.quads, ns)
-            release, quad_count, graphs, report = _release(
-                build_dir, settings, ns, dataset, inferred, to_check, hermit, clock
-            )
-        except BaseException:
-            hermit.cancel()
-            raise
-        _swap(build_dir, release)
-        _prune(build_dir, release)
-        for article_id in dataset.unchecked:
-            cache.mark_checked(article_id, dataset.keys[article_id])
-        cache.prune(set(dataset.articles))
-    seconds = time.perf_counter() - started
+            with PendingRelease(build_dir) as release:
+                with clock.stage("write"):
+                    writers = _start_writers(release, build_dir, dataset, inferred, ns)
+                with clock.stage("validate"):
+                    report = _check_shapes(to_check, settings.shapes_dir, ns)
+                with clock.stage("store"):
+                    stored = writers.store.result()
+                with clock.stage("dumps"):
+                    dumps = writers.dumps.result()
+                writers.source.unlink()
+                with clock.stage("consistency"):
+                    hermit.result()
+                _write_manifest(release, settings, dataset, stored, dumps)
+        _swap(build_dir, release.path)
+        _prune(build_dir, release.path)
+        _remember_checked(cache, dataset)
     return BuildResult(
-        release,
-        quad_count,
-        len(graphs),
-        len(inferred),
-        seconds,
-        report,
-        len(dataset.unchecked),
-        clock.seconds,
+        release=release.path,
+        quads=stored.quads,
+        graphs=len(stored.graphs),
+        inferred=len(inferred),
+        seconds=time.perf_counter() - started,
+        report=report,
+        checked=len(dataset.unchecked),
+        stages=clock.seconds,
     )
+
+
+def _start_writers(
+    release: PendingRelease,
+    build_dir: Path,
+    dataset: Dataset,
+    inferred: list[Quad],
+    ns: Namespaces,
+) -> Writers:
+    """Write the quads once, as N-Quads, and start the store's and the dumps' writers on them.
+
+    The store is a checkpoint of the build's working copy, in which only the graphs that
+    changed are rewritten (peacekg.build.workingstore): an article's graph is known by its
+    cache key, the others by a digest of their content.
+    """
+    source = release.path / "quads.nq"
+    serialize(dataset.quads + inferred, source, RdfFormat.N_QUADS)
+    digests = content_digests(dataset.shared + dataset.metadata + inferred) | {
+        ns.graph(f"article/{article_id}").value: key for article_id, key in dataset.keys.items()
+    }
+    working = build_dir / WORKING / "store"
+    return Writers(
+        source=source,
+        store=release.start(fill_store, source, release.path / "store", working, digests),
+        dumps=release.start(dump_file, source, release.path / "dumps", ns.prefixes()),
+    )
+
+
+def _check_shapes(quads: list[Quad], shapes_dir: Path, ns: Namespaces) -> Report:
+    """The SHACL report; ValidationFailedError if it has a violation (warnings pass)."""
+    report = validate(quads, shapes_dir, ns)
+    if not report.conforms:
+        raise ValidationFailedError(report)
+    return report
+
+
+def _write_manifest(
+    release: PendingRelease,
+    settings: Settings,
+    dataset: Dataset,
+    stored: StoreSummary,
+    dumps: dict[str, dict[str, object]],
+) -> None:
+    """What the release holds, read by the endpoint and the pages; written last, so that a
+    release with a manifest is a finished one (see `_prune`)."""
+    manifest = {
+        "version": __version__,
+        "built": release.stamp,
+        "base_iri": settings.base_iri,
+        "quads": stored.quads,
+        "graphs": stored.graphs,
+        "articles": dataset.articles,
+        "dumps": dumps,
+        "statistics": stored.statistics,
+    }
+    text = json.dumps(manifest, indent=2)
+    (release.path / "manifest.json").write_text(text, encoding="utf-8")
+
+
+def _remember_checked(cache: ArticleCache, dataset: Dataset) -> None:
+    """After a successful build: its articles need no new check until their inputs change."""
+    for article_id in dataset.unchecked:
+        cache.mark_checked(article_id, dataset.keys[article_id])
+    cache.prune(set(dataset.articles))

@@ -4,9 +4,9 @@ The rules are the OWL 2 RL rules for exactly the axiom kinds peacekg uses (subcl
 subproperty, inverse, transitive, two-link property chains, hasValue and someValuesFrom
 equivalences), written as SPARQL CONSTRUCTs over the ontology's own axioms and run by
 Oxigraph to a fixpoint. So a new chain or subclass in the ontology needs no code, and the
-work stays on the Oxigraph engine, which scales where owlrl's full closure does not
-(owlrl took minutes on 100k triples here). tests/test_reasoning.py checks the result against
-HermiT's entailments for the inferred classes and properties.
+work stays on the Oxigraph engine, which scales where owlrl's full closure does not.
+tests/test_reasoning.py checks the result against HermiT's entailments for the inferred
+classes and properties.
 """
 
 from __future__ import annotations

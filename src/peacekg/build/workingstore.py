@@ -1,11 +1,11 @@
 """A working copy of the store, updated graph by graph; each release's store is a checkpoint of it.
 
-A rebuild after one article changed used to write all of a million quads into a new store.
-Instead the build keeps one store of its own (`build/working/store`) with a note of what each
-of its named graphs holds (`store.json`: graph -> digest of its content). A build replaces only
-the graphs whose digest changed, then takes a RocksDB checkpoint into the new release: hard
-links to the unchanged files, so the release is a store of its own at almost no cost, and
-later changes to the working copy never touch it.
+Writing every quad into a fresh store would make a rebuild after a one-article change cost as
+much as the first build. So the build keeps one store of its own (`build/working/store`) with
+a note of what each of its named graphs holds (`store.json`: graph -> digest of its content).
+A build replaces only the graphs whose digest changed, then takes a RocksDB checkpoint into the
+new release: hard links to the unchanged files, so the release is a store of its own at almost
+no cost, and later changes to the working copy never touch it.
 
 Crash safety: the note is removed before the working copy is touched and written back only
 after it is flushed, so a build that dies half-way leaves no note, and the next one rebuilds
@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, parse, serialize
 
+from peacekg.files import write_atomically
 from peacekg.releases import count_statistics
 
 WORKING = "working"
@@ -75,12 +76,21 @@ def _open(working: Path, note: Path) -> tuple[Store, dict[str, str]]:
     return Store(str(working)), {}
 
 
+@dataclass(frozen=True)
+class StoreSummary:
+    """What a release's store holds, for its manifest."""
+
+    quads: int
+    graphs: list[str]
+    statistics: dict[str, object]
+
+
 def fill_store(
     source: Path, release_store: Path, working: Path, digests: dict[str, str]
-) -> tuple[int, list[str], dict[str, object]]:
+) -> StoreSummary:
     """Bring the working copy to the quads of `source` (N-Quads, every graph in `digests`),
-    checkpoint it to `release_store`; its size, graphs and statistics. Runs in a process of
-    its own, alongside validation (see `peacekg.build.pipeline`)."""
+    checkpoint it to `release_store`, and say what it holds. Runs in a process of its own,
+    alongside validation (see `peacekg.build.pipeline`)."""
     note = working.with_name(working.name + ".json")
     store, known = _open(working, note)
     fresh = {g for g, digest in digests.items() if known.get(g) != digest}
@@ -93,22 +103,23 @@ def fill_store(
             wanted[graph_key(quad)].append(quad)
     new_graphs: list[Quad] = []
     for g, quads in wanted.items():
-        if g in known:  # a graph that changed: apply the difference (often a few quads of
-            _update(store, g, quads)  # a big graph: removing 124k quads one by one took 2.4 s)
+        if g in known:  # a graph that changed: apply the difference (often a few quads of a
+            _update(store, g, quads)  # big graph, which is slow to remove quad by quad)
         else:
             new_graphs.extend(quads)
-    for g in fresh - set(wanted):  # a graph that is now empty
+    for g in fresh - set(wanted):  # a graph left with no quads
         _drop(store, g)
     store.bulk_extend(new_graphs)
     store.flush()
     store.backup(str(release_store))
-    graphs = sorted(g.value for g in store.named_graphs())
-    result = len(store), graphs, count_statistics(store)
+    summary = StoreSummary(
+        quads=len(store),
+        graphs=sorted(g.value for g in store.named_graphs()),
+        statistics=count_statistics(store),
+    )
     del store
-    tmp = note.with_name(f"{note.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"graphs": digests, "quads": result[0]}), encoding="utf-8")
-    os.replace(tmp, note)
-    return result
+    write_atomically(note, json.dumps({"graphs": digests, "quads": summary.quads}))
+    return summary
 
 
 def _term(g: str) -> NamedNode | DefaultGraph:

@@ -28,9 +28,6 @@ class Fields:
     def error(self, message: str) -> InputError:
         return InputError(self.node.path, self.node.line, f"{self.what}: {message}")
 
-    def has(self, key: str) -> bool:
-        return key in self.node
-
     def raw(self, key: str, required: bool = True) -> Any:
         self._used.add(key)
         if key not in self.node or self.node[key] is None:

@@ -179,37 +179,64 @@ def _link_quads(
 
 
 def load_registry(mappings_dir: Path, ns: Namespaces, ontology: Ontology, root: Path) -> Registry:
+    """The registry's entities and the quads of its graph; InputError at the first problem."""
     path = mappings_dir / REGISTRY_FILE
-    doc = Fields(load_mapping(path, "the registry"), "registry")
-    entries: list[tuple[str, Fields]] = []
-    for section, (kind, _default) in SECTIONS.items():
-        for node in doc.listing(section):
-            entries.append((kind, Fields(node, f"{kind} entry", doc.node)))
-    doc.finish()
-
+    entries = _entries(path)
     entities: dict[str, Entity] = {}
     for kind, f in entries:
-        key = f.text("id") or ""
-        if not KEY.match(key):
-            raise f.error(f"id {key!r} must be lower-case letters, digits and '-'")
-        ref = f"{kind}/{key}"
-        if ref in entities:
-            raise f.error(f"duplicate id {ref!r} (first at line {entities[ref].node.line})")
-        default = dict(SECTIONS.values())[kind]
-        curie = f.text("class", required=default is None) or default
-        assert curie is not None
-        f.what = ref
-        entities[ref] = Entity(
-            ref,
-            ns.id(ref),
-            f.text("label") or "",
-            curie,
-            f.node,
-            acronym=f.text("acronym", required=False),
-            alt_labels=tuple(str(alt) for alt in f.listing("alt_labels")),
-            wikipedia=f.convert("wikipedia", _wikipedia_url, required=False),
-            wikidata=_wikidata_link(f, ontology),
-        )
+        entity = _entity(kind, f, entities, ns, ontology)
+        entities[entity.ref] = entity
+    _check_one_entity_per_item(entities, path)
+    registry = Registry(entities, [], path)
+    for _kind, f in entries:
+        registry.quads.extend(_entity_quads(entities[f.what], f, registry, ns, ontology, root))
+        f.finish()
+    if not entities:
+        raise InputError(path, 1, "the registry has no entities")
+    return registry
+
+
+def _entries(path: Path) -> list[tuple[str, Fields]]:
+    """Each entry of each section, with the kind of entity the section holds."""
+    doc = Fields(load_mapping(path, "the registry"), "registry")
+    entries = [
+        (kind, Fields(node, f"{kind} entry", doc.node))
+        for section, (kind, _default) in SECTIONS.items()
+        for node in doc.listing(section)
+    ]
+    doc.finish()
+    return entries
+
+
+def _entity(
+    kind: str, f: Fields, known: dict[str, Entity], ns: Namespaces, ontology: Ontology
+) -> Entity:
+    """One entry's identity; from here on `f.what` names it (`kind/id`) in errors."""
+    key = f.text("id") or ""
+    if not KEY.match(key):
+        raise f.error(f"id {key!r} must be lower-case letters, digits and '-'")
+    ref = f"{kind}/{key}"
+    if ref in known:
+        raise f.error(f"duplicate id {ref!r} (first at line {known[ref].node.line})")
+    default = dict(SECTIONS.values())[kind]
+    curie = f.text("class", required=default is None) or default
+    assert curie is not None
+    f.what = ref
+    return Entity(
+        ref,
+        ns.id(ref),
+        f.text("label") or "",
+        curie,
+        f.node,
+        acronym=f.text("acronym", required=False),
+        alt_labels=tuple(str(alt) for alt in f.listing("alt_labels")),
+        wikipedia=f.convert("wikipedia", _wikipedia_url, required=False),
+        wikidata=_wikidata_link(f, ontology),
+    )
+
+
+def _check_one_entity_per_item(entities: dict[str, Entity], path: Path) -> None:
+    """A Wikidata item is the exactMatch of at most one entity: two would be one thing."""
     linked: dict[str, Entity] = {}
     for entity in entities.values():
         if link := entity.wikidata:
@@ -222,47 +249,54 @@ def load_registry(mappings_dir: Path, ns: Namespaces, ontology: Ontology, root: 
                 )
             linked[link.qid] = entity
 
-    quads: list[Quad] = []
+
+def _entity_quads(
+    entity: Entity, f: Fields, registry: Registry, ns: Namespaces, ontology: Ontology, root: Path
+) -> list[Quad]:
+    """What the registry graph says of one entity: its class, names and proven links."""
     graph = ns.graph("registry")
-    reg = Registry(entities, quads, path)
-    for _kind, f in entries:
-        entity = entities[f.what]
-        subject = entity.iri
-        cls = f.convert("class", lambda c: _class_iri(c, ns, ontology), required=False)
-        cls = cls or _class_iri(entity.cls, ns, ontology)
+    quads: list[Quad] = []
 
-        def add(p: str, o: object, s: NamedNode = subject) -> None:
-            quads.append(Quad(s, iri(p), o, graph))  # type: ignore[arg-type]
+    def add(p: str | NamedNode, o: object) -> None:
+        predicate = p if isinstance(p, NamedNode) else iri(p)
+        quads.append(Quad(entity.iri, predicate, o, graph))  # type: ignore[arg-type]
 
-        add(A.value, cls)
-        add(ns.pk("mappingSource").value, source_line(f.node.path, f.node.line, root))
-        add(RDFS + "label", text_literal(entity.label))
-        add(SKOS + "prefLabel", text_literal(entity.label))
-        if entity.acronym:
-            add(ns.pk("acronym").value, text_literal(entity.acronym, None))
-        for alt in entity.alt_labels:
-            add(SKOS + "altLabel", text_literal(alt))
-        if entity.wikipedia:
-            add(SCHEMA + "sameAs", iri(entity.wikipedia))
-        if entity.wikidata:
-            quads.extend(_link_quads(entity, entity.wikidata, ns, ontology, root))
-        if note := f.text("note", required=False):
-            add(SKOS + "editorialNote", text_literal(note))
-        for field, predicate, kinds in (
-            ("unit_of", ORG + "unitOf", ("organization", "unit")),
-            ("sub_organization_of", ORG + "subOrganizationOf", ("organization",)),
-            ("contributing_country", ns.pk("contributingCountry").value, ("place",)),
-            ("located_in", SCHEMA + "containedInPlace", ("place",)),
-        ):
-            target = f.convert(field, lambda r, k=kinds: reg.resolve(r, k), required=False)
-            if target is not None:
-                add(predicate, target.iri)
-        for member in f.listing("members"):
-            try:
-                add(PROV + "hadMember", reg.resolve(member, ("person",)).iri)
-            except ValueError as exc:
-                raise f.error(f"members: {exc}") from None
-        f.finish()
-    if not entities:
-        raise InputError(path, 1, "the registry has no entities")
-    return reg
+    cls = f.convert("class", lambda c: _class_iri(c, ns, ontology), required=False)
+    add(A, cls or _class_iri(entity.cls, ns, ontology))
+    add(ns.pk("mappingSource"), source_line(f.node.path, f.node.line, root))
+    add(RDFS + "label", text_literal(entity.label))
+    add(SKOS + "prefLabel", text_literal(entity.label))
+    if entity.acronym:
+        add(ns.pk("acronym"), text_literal(entity.acronym, None))
+    for alt in entity.alt_labels:
+        add(SKOS + "altLabel", text_literal(alt))
+    if entity.wikipedia:
+        add(SCHEMA + "sameAs", iri(entity.wikipedia))
+    if entity.wikidata:
+        quads.extend(_link_quads(entity, entity.wikidata, ns, ontology, root))
+    if note := f.text("note", required=False):
+        add(SKOS + "editorialNote", text_literal(note))
+    return quads + _relation_quads(entity, f, registry, ns)
+
+
+def _relation_quads(entity: Entity, f: Fields, registry: Registry, ns: Namespaces) -> list[Quad]:
+    """The entity's links to other entities, each of which must be in the registry."""
+    relations = (  # field, predicate, the kinds of entity it may name
+        ("unit_of", iri(ORG + "unitOf"), ("organization", "unit")),
+        ("sub_organization_of", iri(ORG + "subOrganizationOf"), ("organization",)),
+        ("contributing_country", ns.pk("contributingCountry"), ("place",)),
+        ("located_in", iri(SCHEMA + "containedInPlace"), ("place",)),
+    )
+    graph = ns.graph("registry")
+    quads: list[Quad] = []
+    for field, predicate, kinds in relations:
+        target = f.convert(field, lambda r, k=kinds: registry.resolve(r, k), required=False)
+        if target is not None:
+            quads.append(Quad(entity.iri, predicate, target.iri, graph))
+    for member in f.listing("members"):
+        try:
+            person = registry.resolve(member, ("person",))
+        except ValueError as exc:
+            raise f.error(f"members: {exc}") from None
+        quads.append(Quad(entity.iri, iri(PROV + "hadMember"), person.iri, graph))
+    return quads

@@ -68,13 +68,8 @@ def _evidence(fields: Fields, key: str, text: str) -> None:
         raise fields.error(f"{key} {quote!r} is not in the article text")
 
 
-def _article(node: object, seeds_dir: Path, parent: Located) -> Article:
-    f = Fields(node, "article metadata", parent)
-    article_id = f.text("id")
-    assert article_id is not None
-    if not ARTICLE_ID.match(article_id):
-        raise f.error(f"article id {article_id!r} must be lower-case letters, digits and '-'")
-    f.what = f"article {article_id}"
+def _text(f: Fields, seeds_dir: Path) -> tuple[Path, bytes, str]:
+    """The article's file, its bytes (for the checksum) and its text, which must be UTF-8."""
     file_name = f.text("file")
     assert file_name is not None
     path = seeds_dir / file_name
@@ -82,25 +77,37 @@ def _article(node: object, seeds_dir: Path, parent: Located) -> Article:
         raise f.error(f"article file {file_name!r} not found in {seeds_dir}")
     data = path.read_bytes()
     try:
-        text = data.decode("utf-8")
+        return path, data, data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise f.error(f"{file_name} is not UTF-8 ({exc.reason} at byte {exc.start})") from None
+
+
+def _bounds(f: Fields) -> Bounds:
+    """When an undated article was published at the earliest and latest, and why."""
+    b = Fields(f.raw("bounds"), f"{f.what} bounds", f.node)
+    not_before, not_after = _date(b, "not_before"), _date(b, "not_after")
+    if not_before is None or not_after is None:
+        raise b.error("an undated article needs both not_before and not_after")
+    if not_before > not_after:
+        raise b.error(f"not_before {not_before} is after not_after {not_after}")
+    reasons = [b.text("not_before_reason"), b.text("not_after_reason")]
+    b.finish()
+    return Bounds(not_before, not_after, " ".join(r for r in reasons if r))
+
+
+def _article(node: object, seeds_dir: Path, parent: Located) -> Article:
+    f = Fields(node, "article metadata", parent)
+    article_id = f.text("id")
+    assert article_id is not None
+    if not ARTICLE_ID.match(article_id):
+        raise f.error(f"article id {article_id!r} must be lower-case letters, digits and '-'")
+    f.what = f"article {article_id}"
+    path, data, text = _text(f, seeds_dir)
     f.text("original_file", required=False)
     published = _date(f, "published")
-    bounds = None
-    if published is None:
-        b = Fields(f.raw("bounds"), f"article {article_id} bounds", f.node)
-        not_before, not_after = _date(b, "not_before"), _date(b, "not_after")
-        if not_before is None or not_after is None:
-            raise b.error("an undated article needs both not_before and not_after")
-        if not_before > not_after:
-            raise b.error(f"not_before {not_before} is after not_after {not_after}")
-        reasons = [b.text("not_before_reason"), b.text("not_after_reason")]
-        b.finish()
-        bounds = Bounds(not_before, not_after, " ".join(r for r in reasons if r))
-    evidence = ("published", "modified", "source", "publisher", "author")
-    for key in (f"{name}_evidence" for name in evidence):
-        _evidence(f, key, text)
+    bounds = _bounds(f) if published is None else None
+    for name in ("published", "modified", "source", "publisher", "author"):
+        _evidence(f, f"{name}_evidence", text)
     article = Article(
         id=article_id,
         path=path,

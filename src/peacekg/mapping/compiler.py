@@ -153,8 +153,8 @@ class ArticleContext:
 def _evidence(claim: Claim, annotation: NamedNode, span: Span, motivation: str) -> None:
     """A Web Annotation whose target is the quote: TextQuoteSelector + TextPositionSelector.
 
-    Its nodes hang off the claim's (or mention's) IRI after '#', so any node leads back to
-    the fact that made it.
+    Its nodes hang off the claim's (or mention's) IRI after '#' (docs/iris.md), so any node
+    leads back to the fact that made it.
     """
     ctx = claim.ctx
     owner = claim.node.value

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from pyoxigraph import Quad
 
+from peacekg.errors import InputError
 from peacekg.inputs.located import source_line
-from peacekg.inputs.registry import Registry
+from peacekg.inputs.registry import Entity, Registry
 from peacekg.inputs.seeds import Article
 from peacekg.namespaces import DCTERMS, PROV, RDFS, SCHEMA, A, Namespaces, iri
 from peacekg.terms import date_literal, text_literal
@@ -53,7 +54,16 @@ def metadata_quads(
         if article.dateline:
             add(ns.pk("dateline").value, text_literal(article.dateline, None))
         if article.author:
-            author = registry.resolve(article.author, ("person",))
+            author = _author(article, registry)
             add(SCHEMA + "author", author.iri)
             add(PROV + "wasAttributedTo", author.iri)
     return quads
+
+
+def _author(article: Article, registry: Registry) -> Entity:
+    """The registry's person an article names as its author, or an error at its metadata."""
+    try:
+        return registry.resolve(article.author, ("person",))
+    except ValueError as exc:
+        message = f"article {article.id}: field 'author': {exc}"
+        raise InputError(article.metadata_path, article.line, message) from None

@@ -4,6 +4,10 @@ Wikimedia asks every client to send a User-Agent naming the tool and a way to co
 operator, and to wait when told to (HTTP 429 with Retry-After). Waiting is bounded in retries
 and in total seconds, so a run never hangs; every failure (no network, timeout, refusal,
 malformed answer) becomes one WikidataError whose message names the service and the remedy.
+
+The standard library's urllib, not urllib3's `Retry`: that one sleeps as long as Retry-After
+says, with no bound on a run's total wait short of a subclass, and it would be one more
+dependency for a loop of a dozen lines.
 """
 
 from __future__ import annotations

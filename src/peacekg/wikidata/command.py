@@ -37,38 +37,7 @@ Run = Callable[[argparse.Namespace, Settings], int]
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Add `wikidata resolve` and `wikidata check`, each with `run(args, settings) -> int`."""
-    access = argparse.ArgumentParser(add_help=False)
-    group = access.add_argument_group("Wikidata access")
-    group.add_argument("--api-url", default=API_URL, help="Action API (default: %(default)s)")
-    group.add_argument(
-        "--sparql-url", default=SPARQL_URL, help="query service (default: %(default)s)"
-    )
-    group.add_argument(
-        "--timeout",
-        type=_positive,
-        default=HttpPolicy.timeout,
-        help="seconds to wait for each answer (default: %(default)s)",
-    )
-    group.add_argument(
-        "--retries",
-        type=int,
-        choices=range(11),
-        default=HttpPolicy.retries,
-        metavar="0..10",
-        help="retries of a request answered HTTP 429 (default: %(default)s)",
-    )
-    group.add_argument(
-        "--max-wait",
-        type=_positive,
-        default=HttpPolicy.max_wait,
-        help="seconds a run may spend waiting on Retry-After in all (default: %(default)s)",
-    )
-    group.add_argument(
-        "--contact",
-        default=PROJECT_URL,
-        help="URL or e-mail sent in the User-Agent, as Wikimedia asks: use your own "
-        "(default: %(default)s)",
-    )
+    access = _access_options()
     wikidata = subparsers.add_parser(
         "wikidata",
         help="propose and re-check links to Wikidata (needs network access)",
@@ -101,6 +70,43 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "entities", nargs="*", metavar="ENTITY", help="kind/id (default: every linked entity)"
     )
     c.set_defaults(run=run_check)
+
+
+def _access_options() -> argparse.ArgumentParser:
+    """The options both commands share: where Wikidata is and how patient to be with it."""
+    access = argparse.ArgumentParser(add_help=False)
+    group = access.add_argument_group("Wikidata access")
+    group.add_argument("--api-url", default=API_URL, help="Action API (default: %(default)s)")
+    group.add_argument(
+        "--sparql-url", default=SPARQL_URL, help="query service (default: %(default)s)"
+    )
+    group.add_argument(
+        "--timeout",
+        type=_positive,
+        default=HttpPolicy.timeout,
+        help="seconds to wait for each answer (default: %(default)s)",
+    )
+    group.add_argument(
+        "--retries",
+        type=int,
+        choices=range(11),
+        default=HttpPolicy.retries,
+        metavar="0..10",
+        help="retries of a request answered HTTP 429 (default: %(default)s)",
+    )
+    group.add_argument(
+        "--max-wait",
+        type=_positive,
+        default=HttpPolicy.max_wait,
+        help="seconds a run may spend waiting on Retry-After in all (default: %(default)s)",
+    )
+    group.add_argument(
+        "--contact",
+        default=PROJECT_URL,
+        help="URL or e-mail sent in the User-Agent, as Wikimedia asks: use your own "
+        "(default: %(default)s)",
+    )
+    return access
 
 
 def _positive(text: str) -> float:

@@ -4,11 +4,14 @@ The registry is curated by hand, with comments and a deliberate order, so it is 
 each link becomes a `wikidata:` block appended to its entity's entry. Before the file is
 replaced (atomically), the edited text is loaded as a registry and must carry exactly the new
 links, so a bad edit can never reach the build.
+
+Not ruamel.yaml's round trip: it keeps comments, but attaches the comments and blank lines
+that follow an entry to that entry's last value, so a key appended to the entry would land
+below them, under the heading comment of the next entry or section.
 """
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from peacekg.config import Settings
+from peacekg.files import write_atomically
 from peacekg.inputs.ontology import load_ontology
 from peacekg.inputs.registry import REGISTRY_FILE, WikidataLink, load_registry
 from peacekg.namespaces import Namespaces
@@ -41,10 +45,7 @@ def add_links(settings: Settings, links: Mapping[str, WikidataLink]) -> Path:
         written = edited.entities[entity.ref].wikidata
         if written is None or written.qid != link.qid:
             raise RuntimeError(f"editing {registry.path} lost the link of {entity.ref}")
-    fd, partial = tempfile.mkstemp(dir=registry.path.parent, prefix=".registry-", suffix=".yaml")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(partial, registry.path)
+    write_atomically(registry.path, text)
     return registry.path
 
 
