@@ -28,7 +28,7 @@ SOAK_SECONDS   ?= 60
 
 BENCH_ARGS     ?=
 
-.PHONY: serve build test clean yasgui chromium docs soak wrk bench
+.PHONY: serve build test test-fast clean yasgui chromium docs soak wrk bench
 
 $(STAMP): pyproject.toml
 	@command -v java >/dev/null || { echo "installing a Java runtime for the HermiT reasoner (apt)"; apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; }
@@ -65,10 +65,13 @@ $(DOT):
 	@echo "installing Graphviz for the data-model picture (apt)"
 	apt-get update -qq && apt-get install -y -qq graphviz >/dev/null
 
-docs: docs/data-model.svg  ## redraw the data-model picture from the ontology
+docs: docs/data-model.svg docs/architecture.svg  ## redraw the pictures: data model, architecture
 
 docs/data-model.svg: $(STAMP) $(DOT) ontology/peacekg.ttl ontology/reused.ttl src/peacekg/diagram.py
 	$(BIN)/peacekg diagram -o $@
+
+docs/architecture.svg: $(STAMP) $(DOT) $(shell find src/peacekg -name '*.py')
+	$(BIN)/peacekg diagram --architecture -o $@
 
 serve: build/current/manifest.json $(YASGUI)  ## build if inputs changed, then serve http://$(HOST):$(PORT)/sparql
 	$(BIN)/peacekg serve --host $(HOST) --port $(PORT)
@@ -89,6 +92,10 @@ test: $(STAMP) $(YASGUI) $(CHROMIUM) $(DOT) $(WRK)  ## lint and the whole test s
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/pytest -q
+
+test-fast: $(STAMP)  ## the in-process tier alone: no server process, browser or long fuzzing
+	$(BIN)/ruff check src tests bench
+	$(BIN)/pytest -q -m "not process and not slow"
 
 clean:
 	rm -rf build $(VENV) $(YASGUI_DIR)

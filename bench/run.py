@@ -43,6 +43,7 @@ from typing import Any
 import generate
 from tasks import MARK
 
+from peacekg.endpoint.process import running, stop_group
 from peacekg.progress import progress
 
 BENCH = Path(__file__).resolve().parent
@@ -223,7 +224,8 @@ class Processes:
 
     def stop(self, process: subprocess.Popen[bytes]) -> None:
         stop_group(process)
-        process.log_handle.close()  # type: ignore[attr-defined]
+        if handle := getattr(process, "log_handle", None):
+            handle.close()
         if process in self.children:
             self.children.remove(process)
 
@@ -370,54 +372,17 @@ def _tail(path: Path, lines: int = 20) -> list[str]:
     return []
 
 
-def stop_group(process: subprocess.Popen[bytes]) -> None:
-    """Stop a process and its whole group (a build's HermiT, a server's workers): SIGTERM,
-    SIGKILL after 10 s, then SIGKILL for any straggler left in the group."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(10)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def server(args: list[str], log_path: Path, env: dict[str, str] | None = None) -> Iterator[Any]:
     """A real server on 127.0.0.1 and a free port until the block ends; yields (base, pid).
 
     `args` is the command with {port} where the port goes."""
-    port = free_port()
-    process = PROCESSES.start([a.format(port=port) for a in args], log_path, env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited with {process.returncode}; see {log_path}")
-            probe = Client(base, 2)
-            try:
-                if probe.get("/health")[0] == 200:
-                    break
-            except OSError:
-                pass
-            finally:
-                probe.close()
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server at {base} not healthy in {START_TIMEOUT:g}s")
-            time.sleep(0.2)
-        yield base, process.pid
-    finally:
-        PROCESSES.stop(process)
+    track = PROCESSES.children.append
+    with running(args, log_path, env, started=track, timeout=START_TIMEOUT) as launched:
+        try:
+            yield launched.base, launched.process.pid
+        finally:
+            PROCESSES.children.remove(launched.process)
 
 
 def peacekg_server(

@@ -30,13 +30,12 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from run import free_port, stop_group
+from peacekg.endpoint.process import ServerStartError, running, serve_command
 
 ROOT = Path(__file__).resolve().parents[1]
 PEACEKG = Path(sys.executable).with_name("peacekg")
@@ -99,35 +98,12 @@ def rss_mib(pid: int) -> float:
 @contextlib.contextmanager
 def server(build_dir: Path, log: Path, timeout: float) -> Iterator[tuple[int, int]]:
     """`peacekg serve` on a free port of 127.0.0.1 until the block ends: (port, pid)."""
-    port = free_port()
-    with open(log, "wb") as stderr:
-        process = subprocess.Popen(
-            [
-                *(str(PEACEKG), "--build-dir", str(build_dir), "serve"),
-                *("--host", "127.0.0.1", "--port", str(port), "--timeout", str(timeout)),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
+    command = serve_command("--build-dir", str(build_dir), "serve", "--timeout", str(timeout))
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"the server exited with {process.returncode}; see {log}")
-            with (
-                contextlib.suppress(OSError),
-                urllib.request.urlopen(base + "/health", timeout=2) as reply,
-            ):
-                if reply.status == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise SystemExit(f"the server did not become healthy in 60 s; see {log}")
-            time.sleep(0.2)
-        yield port, process.pid
-    finally:
-        stop_group(process)
+        with running(command, log) as launched:
+            yield launched.port, launched.process.pid
+    except ServerStartError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 class Sampler(threading.Thread):

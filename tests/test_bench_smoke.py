@@ -19,6 +19,8 @@ from pyoxigraph import Store
 from peacekg.build.pipeline import BuildResult, build
 from peacekg.config import Settings
 
+pytestmark = pytest.mark.process  # a real server, browser or process: not in make test-fast
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 ARTICLES = 20

@@ -14,6 +14,8 @@ import rdflib
 
 from support.serving import request, running_server
 
+pytestmark = pytest.mark.process  # a real server, browser or process: not in make test-fast
+
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 OFFICERS = "SELECT ?p WHERE { ?p a <https://w3id.org/peacekg/ontology#Officer> }"
 

@@ -52,6 +52,8 @@ from SPARQLWrapper.Wrapper import QueryResult
 
 from support import ROOT
 
+pytestmark = pytest.mark.process  # a real server, browser or process: not in make test-fast
+
 Term = NamedNode | BlankNode | Literal
 QUOTED_FIELD = re.compile(r'"(?:[^"]|"")*"')
 

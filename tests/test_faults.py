@@ -31,7 +31,9 @@ from pyoxigraph import RdfFormat, Store, parse
 
 from support import INPUTS, ROOT
 from support.hardening import Reply, call, cpu_ticks, describe, leaks, workers
-from support.serving import PEACEKG, free_port, serve, stop, wait_healthy
+from support.serving import PEACEKG, free_port, serve, stop_group, wait_healthy
+
+pytestmark = pytest.mark.process  # a real server, browser or process: not in make test-fast
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 SIMPLE = "SELECT ?s WHERE { ?s a <https://schema.org/Person> } LIMIT 3"
@@ -251,7 +253,7 @@ def _serve_once(build_dir: Path) -> tuple[int | None, str]:
     except RuntimeError:
         _, err = process.communicate(timeout=30)
         return process.returncode, err.decode(errors="replace")
-    stop(process)
+    stop_group(process)
     return None, ""
 
 
@@ -349,7 +351,7 @@ def test_store_corrupt_inside_a_block_is_served_with_clear_errors(built, tmp_pat
             assert process.poll() is None, f"GET {path} killed the server"
         assert call(base, "GET", "/health").status == 200
     finally:
-        stop(process)
+        stop_group(process)
 
 
 def test_statistics_are_not_counted_by_the_web_process(built, tmp_path):

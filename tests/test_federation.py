@@ -12,6 +12,8 @@ import pytest
 from support import ROOT
 from support.serving import request, running_server
 
+pytestmark = pytest.mark.process  # a real server, browser or process: not in make test-fast
+
 WIKIDATA = "https://query.wikidata.org/sparql"
 STANDIN = Path(__file__).parent / "fixtures" / "wikidata" / "standin-populations.ttl"
 QUERY = ROOT / "queries" / "federated-host-country-population.rq"

@@ -35,6 +35,8 @@ from support.hardening import (
 )
 from support.serving import serve
 
+pytestmark = pytest.mark.process  # a real server, browser or process: not in make test-fast
+
 TOTAL = int(os.environ.get("PEACEKG_FUZZ_EXAMPLES", "3000"))
 SHARE = {"queries": 0.45, "protocol": 0.25, "paths": 0.2, "raw": 0.1}
 

@@ -14,6 +14,8 @@ from peacekg.build.workingstore import WORKING
 from peacekg.config import Settings
 from peacekg.inputs.located import load_yaml
 
+pytestmark = pytest.mark.slow  # builds again and again: in make test, not make test-fast
+
 MALI = "mappings/articles/2023-10-31-mali-return.yaml"
 
 

@@ -14,6 +14,8 @@ from pyoxigraph import Store
 
 from support.serving import request, running_server
 
+pytestmark = pytest.mark.process  # a real server, browser or process: not in make test-fast
+
 BASE = "https://w3id.org/peacekg/"
 IRIS = {
     "person": "id/person/ermek-tulesov",

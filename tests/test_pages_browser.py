@@ -10,6 +10,8 @@ from playwright.sync_api import Browser
 
 from support.browser import recorded_context, screenshot
 
+pytestmark = pytest.mark.process  # a real server, browser or process: not in make test-fast
+
 
 @pytest.fixture(scope="module")
 def server(site: str) -> str:

@@ -20,6 +20,8 @@ from peacekg.web import create_app, editor
 from support import ROOT
 from support.browser import recorded_context, screenshot
 
+pytestmark = pytest.mark.process  # a real server, browser or process: not in make test-fast
+
 OFFICERS = "officers-in-more-than-one-mission"
 OFFICERS_TEXT = (ROOT / "queries" / f"{OFFICERS}.rq").read_text(encoding="utf-8")
 OFFICERS_TITLE = "Officers who served in more than one mission"

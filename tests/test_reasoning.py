@@ -67,6 +67,7 @@ def _hermit(asserted: list[Quad]) -> dict[str, set[tuple[str, ...]]]:
     return found
 
 
+@pytest.mark.slow
 def test_materialisation_matches_hermit_on_the_real_graph(asserted):
     ours, hermit = _ours(asserted), _hermit(asserted)
     for key in (*PROPERTIES, "Officer"):
@@ -163,6 +164,7 @@ def test_a_hermit_that_gives_no_verdict_fails_clearly(asserted, monkeypatch):
         check_consistency(asserted)
 
 
+@pytest.mark.slow
 def test_an_inconsistent_ontology_edit_fails_the_build_and_keeps_the_last_graph(project):
     first = build(project)
     ontology = project.root / "ontology" / "peacekg.ttl"
@@ -175,6 +177,7 @@ def test_an_inconsistent_ontology_edit_fails_the_build_and_keeps_the_last_graph(
     assert len(open_store(project.output_dir)) == first.quads
 
 
+@pytest.mark.slow
 def test_a_shape_violation_fails_the_build_and_keeps_the_last_graph(project):
     from peacekg.build.validation import ValidationFailedError
 

@@ -23,7 +23,9 @@ import pytest
 
 from support import INPUTS, ROOT
 from support.hardening import call, leaks
-from support.serving import Server, serve
+from support.serving import Running, serve
+
+pytestmark = pytest.mark.process  # a real server, browser or process: not in make test-fast
 
 ALLOWED = "http://allowed.example/sparql"
 HOSTILE_TITLE = "</script><script>alert(\"x\")</script> & 'q'"
@@ -94,7 +96,7 @@ def canaries() -> Iterator[tuple[Canary, Canary]]:
 
 
 @pytest.fixture(scope="module")
-def server(built, canaries, tmp_path_factory) -> Iterator[Server]:
+def server(built, canaries, tmp_path_factory) -> Iterator[Running]:
     """The endpoint with two allowlisted SERVICE endpoints, over a project copy whose example
     queries include a hostile title."""
     allowed, _ = canaries

@@ -402,6 +402,7 @@ def test_report_lines_name_the_mapping_line_and_label(real_quads):
 @pytest.mark.parametrize(
     "update", ["", *(c[1] for c in CASES)], ids=["real-graph", *(c[0] for c in CASES)]
 )
+@pytest.mark.slow
 def test_the_fast_engine_reports_exactly_what_pyshacl_reports(real_quads, update):
     """pyshacl-turbo serves the build only because its reports equal pySHACL's."""
     from pyoxigraph import Store

@@ -12,6 +12,8 @@ import pytest
 
 from support import ROOT
 
+pytestmark = pytest.mark.process  # a real server, browser or process: not in make test-fast
+
 SOAK = ROOT / "bench" / "soak.py"
 
 

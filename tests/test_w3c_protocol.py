@@ -50,6 +50,8 @@ from rdflib.term import Node
 from support import SHARED
 from support.serving import running_server
 
+pytestmark = pytest.mark.process  # a real server, browser or process: not in make test-fast
+
 SUITE = SHARED / "w3c-rdf-tests" / "sparql" / "sparql11" / "protocol"
 MANIFEST = SUITE / "manifest.ttl"
 

@@ -52,6 +52,8 @@ from rdflib.term import Node
 from support import SHARED
 from support.serving import running_server
 
+pytestmark = pytest.mark.process  # a real server, browser or process: not in make test-fast
+
 SPARQL11 = SHARED / "w3c-rdf-tests" / "sparql" / "sparql11"
 MANIFESTS = (SPARQL11 / "json-res" / "manifest.ttl", SPARQL11 / "csv-tsv-res" / "manifest.ttl")
 
