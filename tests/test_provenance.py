@@ -91,7 +91,7 @@ def test_every_registry_entity_is_named_in_some_article(store, ns):
         f"""
         SELECT ?entity WHERE {{
           GRAPH <{ns.base}graph/registry> {{ ?entity a ?class }}
-          FILTER (?class != pk:WikidataLink)  # the evidence of a link, not an entity
+          FILTER (?class NOT IN (pk:WikidataLink, pk:EvidenceSource))  # a link and its sources
           FILTER NOT EXISTS {{
             GRAPH ?g {{ {{ ?annotation oa:hasBody ?entity }} UNION {{ ?claim ?p ?entity }} }}
             FILTER STRSTARTS(STR(?g), "{ns.base}graph/article/")

@@ -338,9 +338,12 @@ def test_resolve_accepts_only_what_the_wikipedia_title_proves(project, replay, c
         "    wikidata:",
         "      qid: Q90000101",
         "      status: resolved",
-        next(line for line in added if line.startswith("      evidence: ")),
-        f"      source: {replay.url}{API}",
+        "      sources:",
+        next(line for line in added if line.startswith('        - document: "Wikidata Action API')),
+        next(line for line in added if line.startswith("          matched: ")),
+        f"          url: {replay.url}{API}",
         next(line for line in added if line.startswith("      checked: ")),
+        next(line for line in added if line.startswith("      note: ")),
     ]
     assert "enwiki title 'United Nations Truce Supervision Organization' gives Q90000101" in after
     assert "linked operation/untso to Q90000101 (status resolved)" in out

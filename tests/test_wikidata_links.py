@@ -87,11 +87,14 @@ def test_every_reference_row_is_decided():
 def test_every_verified_qid_is_linked_to_its_entity_with_evidence(store, ns):
     rows = select(
         store,
-        """SELECT ?entity ?item ?status ?evidence ?source ?checked WHERE {
+        """SELECT ?entity ?item ?status ?checked (COUNT(?source) AS ?sources)
+                  (SAMPLE(?document) AS ?document) (SAMPLE(?matched) AS ?matched) WHERE {
              ?entity skos:exactMatch ?item .
              ?link pk:linkSubject ?entity ; pk:linkTarget ?item ;
-                   pk:linkStatus/skos:notation ?status ; pk:linkEvidence ?evidence ;
-                   pk:linkSource ?source ; pk:checkedOn ?checked }""",
+                   pk:linkStatus/skos:notation ?status ; pk:linkSource ?source ;
+                   pk:checkedOn ?checked .
+             ?source dcterms:title ?document ; pk:matchedLabel ?matched ; dcterms:date ?checked
+           } GROUP BY ?entity ?item ?status ?checked""",
         ns,
     )
     linked = {r["entity"]: r for r in rows}
@@ -102,9 +105,10 @@ def test_every_verified_qid_is_linked_to_its_entity_with_evidence(store, ns):
         link = linked[ns.id(LINKED[row["entity"]]).value]
         assert link["item"] == WD + row["qid"], row
         assert link["status"] == STATUS[row["status"]], row
-        assert link["source"] == "shared/reference/wikidata.md"
         assert link["checked"] == reference_date()
-        assert link["evidence"].strip()
+        assert int(link["sources"]) >= 1 and link["document"].strip()
+        # what was compared: the name the reference pairs with the QID
+        assert link["matched"] == row["entity"], row
 
 
 def test_no_other_qid_appears_in_the_graph_or_the_mappings(built):
@@ -170,10 +174,14 @@ def test_a_malformed_qid_is_rejected_at_its_line(project, bad):
     [
         ("status: verified", "status: confirmed", "unknown link-status 'confirmed'; allowed: "),
         ("checked: 2026-11-23", "checked: 2026-11", "expected the date it was checked"),
-        ("      evidence:", "      note: x\n      evidence:", "unknown field(s) 'note'"),
-        ("source: shared/reference/wikidata.md", "source:", "missing field 'source'"),
+        ("      sources:", "      evidence: x\n      sources:", "unknown field(s) 'evidence'"),
+        (
+            "      sources:",
+            "      sources: []\n      old-sources:",
+            "unknown field(s) 'old-sources'",
+        ),
     ],
-    ids=["status", "checked", "unknown-field", "missing-source"],
+    ids=["status", "checked", "unknown-field", "no-sources"],
 )
 def test_a_malformed_link_field_is_rejected_at_its_line(project, old, new, words):
     line = _edit_mali_link(project, old, new)
@@ -226,17 +234,25 @@ CASES = [
         REGISTRY,
     ),
     (
-        "record-says-what-pairs-them",
-        f"DELETE WHERE {{ GRAPH ?g {{ {RECORD} pk:linkEvidence ?e }} }}",
-        "pk:linkEvidence",
-        "what pairs the item with the entity",
+        "record-names-the-documents-that-pair-them",
+        f"DELETE WHERE {{ GRAPH ?g {{ {RECORD} pk:linkSource ?e }} }}",
+        "pk:linkSource",
+        "name the documents that pair the item",
         REGISTRY,
     ),
     (
-        "record-names-its-source",
+        "a-source-is-a-document",
         _swap("pk:linkSource", "' '"),
         "pk:linkSource",
-        "name the document",
+        "",
+        REGISTRY,
+    ),
+    (
+        "a-source-says-what-it-is",
+        "DELETE WHERE { GRAPH ?g { <https://w3id.org/peacekg/id/place/mali#wikidata-source-1> "
+        "dcterms:title ?t } }",
+        "dcterms:title",
+        "what document it is",
         REGISTRY,
     ),
     (

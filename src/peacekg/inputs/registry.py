@@ -1,7 +1,7 @@
 """The entity registry (mappings/registry.yaml): who and what the articles speak of.
 
 The registry fixes identity only: one IRI, class and canonical label per entity, plus links
-that are proven (the Wikipedia article in shared/reference, and Wikidata items with the evidence
+that are proven (the Wikipedia article seen by the curators, and Wikidata items with the sources
 that pairs them with the entity; docs/wikidata.md). Everything an article says about an entity
 is a claim in that article's graph; the build checks that every entity is named by at least one
 quote, so the registry holds nothing no article mentions.
@@ -20,7 +20,19 @@ from peacekg.errors import InputError
 from peacekg.inputs.fields import Fields
 from peacekg.inputs.located import Located, load_mapping, source_line
 from peacekg.inputs.ontology import Ontology
-from peacekg.namespaces import ORG, PROV, RDFS, REUSED, SCHEMA, SKOS, WD, A, Namespaces, iri
+from peacekg.namespaces import (
+    DCTERMS,
+    ORG,
+    PROV,
+    RDFS,
+    REUSED,
+    SCHEMA,
+    SKOS,
+    WD,
+    A,
+    Namespaces,
+    iri,
+)
 from peacekg.terms import text_literal, typed
 
 REGISTRY_FILE = "registry.yaml"
@@ -52,14 +64,25 @@ REUSED_CLASSES = frozenset(
 
 
 @dataclass(frozen=True)
+class EvidenceSource:
+    """One document that pairs a Wikidata item with the entity: its title (or address), the
+    label it gives the entity, and where it can be had, if it has an address."""
+
+    document: str
+    matched: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
 class WikidataLink:
     """An entity's skos:exactMatch to a Wikidata item, with what proves it, so it can be audited."""
 
     qid: str
     status: str
-    evidence: str
-    source: str
+    sources: tuple[EvidenceSource, ...]
     checked: dt.date
+    note: str | None = None
+    """What else a reviewer should know (e.g. the item it must not be confused with)."""
     line: int = 0
     """The line of the block's first field in registry.yaml (0 for a link not yet written)."""
 
@@ -150,13 +173,24 @@ def _wikidata_link(entry: Fields, ontology: Ontology) -> WikidataLink | None:
     link = WikidataLink(
         qid=f.convert("qid", _qid) or "",
         status=f.convert("status", status) or "",
-        evidence=f.text("evidence") or "",
-        source=f.text("source") or "",
+        sources=tuple(_evidence_source(node, f) for node in f.listing("sources")),
         checked=f.convert("checked", _checked_date) or dt.date.min,
+        note=f.text("note", required=False),
         line=f.node.line,
     )
     f.finish()
+    if not link.sources:
+        raise f.error("a link needs the documents that pair the item with the entity: 'sources'")
     return link
+
+
+def _evidence_source(node: object, link: Fields) -> EvidenceSource:
+    f = Fields(node, "source", link.node)
+    source = EvidenceSource(
+        document=f.text("document") or "", matched=f.text("matched") or "", url=f.text("url", False)
+    )
+    f.finish()
+    return source
 
 
 def _link_quads(
@@ -165,17 +199,29 @@ def _link_quads(
     """The entity's skos:exactMatch and the pk:WikidataLink record that documents it."""
     graph = ns.graph("registry")
     record = iri(f"{entity.iri.value}#wikidata")
-    return [
+    quads = [
         Quad(entity.iri, iri(SKOS + "exactMatch"), link.iri, graph),
         Quad(record, A, ns.pk("WikidataLink"), graph),
         Quad(record, ns.pk("linkSubject"), entity.iri, graph),
         Quad(record, ns.pk("linkTarget"), link.iri, graph),
         Quad(record, ns.pk("linkStatus"), ontology.code(LINK_STATUS, link.status), graph),
-        Quad(record, ns.pk("linkEvidence"), text_literal(link.evidence, None), graph),
-        Quad(record, ns.pk("linkSource"), text_literal(link.source, None), graph),
         Quad(record, ns.pk("checkedOn"), typed(link.checked.isoformat(), "date"), graph),
         Quad(record, ns.pk("mappingSource"), source_line(entity.node.path, link.line, root), graph),
     ]
+    if link.note:
+        quads.append(Quad(record, iri(RDFS + "comment"), text_literal(link.note), graph))
+    for number, source in enumerate(link.sources, start=1):
+        node = iri(f"{entity.iri.value}#wikidata-source-{number}")
+        quads += [
+            Quad(record, ns.pk("linkSource"), node, graph),
+            Quad(node, A, ns.pk("EvidenceSource"), graph),
+            Quad(node, iri(DCTERMS + "title"), text_literal(source.document, None), graph),
+            Quad(node, ns.pk("matchedLabel"), text_literal(source.matched, None), graph),
+            Quad(node, iri(DCTERMS + "date"), typed(link.checked.isoformat(), "date"), graph),
+        ]
+        if source.url:
+            quads.append(Quad(node, iri(SCHEMA + "url"), iri(source.url), graph))
+    return quads
 
 
 def load_registry(mappings_dir: Path, ns: Namespaces, ontology: Ontology, root: Path) -> Registry:

@@ -20,6 +20,7 @@ from peacekg.inputs.located import Located, load_mapping, source_line
 from peacekg.inputs.ontology import Ontology
 from peacekg.inputs.registry import Entity, Registry
 from peacekg.inputs.seeds import Article
+from peacekg.mapping.coverage import sentences
 from peacekg.mapping.quotes import QuoteError, Span, locate
 from peacekg.mapping.validity import Instant, Validity, parse_validity, reported
 from peacekg.namespaces import OA, ORG, PROV, RDFS, SCHEMA, TIME, A, Namespaces, iri
@@ -137,6 +138,15 @@ class ArticleContext:
         self.article_iri = ns.id(f"article/{article.id}")
         self.referenced: set[str] = set()
         self.fact_ids: frozenset[str] = frozenset()
+        self._sentences = sentences(article.text)
+
+    def sentence_around(self, span: Span) -> tuple[int, str]:
+        """The whole sentence(s) a quote stands in, and where they start: a reader checks a
+        quote in its sentence, not in a few characters of context."""
+        inside = [s for s in self._sentences if s.start < span.end and span.start < s.end]
+        start = min([span.start, *(s.start for s in inside)])
+        end = max([span.end, *(s.end for s in inside)])
+        return start, self.article.text[start:end]
 
     def resolve(self, ref: object, kinds: tuple[str, ...]) -> Entity:
         entity = self.registry.resolve(ref, kinds)
@@ -176,6 +186,9 @@ def _evidence(claim: Claim, annotation: NamedNode, span: Span, motivation: str) 
     add(A, iri(OA + "TextPositionSelector"), position_sel)
     add(OA + "start", count_literal(span.start), position_sel)
     add(OA + "end", count_literal(span.end), position_sel)
+    start, text = ctx.sentence_around(span)
+    add(ctx.ns.pk("sentence"), Literal(text), target)
+    add(ctx.ns.pk("sentenceStart"), count_literal(start), target)
 
 
 def _span(f: Fields, text: str) -> Span:

@@ -52,14 +52,21 @@ def add_links(settings: Settings, links: Mapping[str, WikidataLink]) -> Path:
 def wikidata_block(link: WikidataLink, indent: int) -> list[str]:
     """The YAML lines of one `wikidata:` block at the entry's key indentation."""
     pad = " " * indent
-    fields = [
-        ("qid", _scalar(link.qid)),
-        ("status", _scalar(link.status)),
-        ("evidence", _scalar(link.evidence)),
-        ("source", _scalar(link.source)),
-        ("checked", link.checked.isoformat()),
+    lines = [
+        f"{pad}wikidata:\n",
+        f"{pad}  qid: {_scalar(link.qid)}\n",
+        f"{pad}  status: {_scalar(link.status)}\n",
+        f"{pad}  sources:\n",
     ]
-    return [f"{pad}wikidata:\n"] + [f"{pad}  {key}: {value}\n" for key, value in fields]
+    for source in link.sources:
+        lines.append(f"{pad}    - document: {_scalar(source.document)}\n")
+        lines.append(f"{pad}      matched: {_scalar(source.matched)}\n")
+        if source.url:
+            lines.append(f"{pad}      url: {_scalar(source.url)}\n")
+    lines.append(f"{pad}  checked: {link.checked.isoformat()}\n")
+    if link.note:
+        lines.append(f"{pad}  note: {_scalar(link.note)}\n")
+    return lines
 
 
 def _scalar(value: str) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from peacekg.inputs.registry import WikidataLink
+from peacekg.inputs.registry import EvidenceSource, WikidataLink
 from peacekg.wikidata.api import DATE_PROPERTIES, Endpoints, Item, Wikidata
 from peacekg.wikidata.compare import Comparison, compare
 from peacekg.wikidata.ours import Ours
@@ -106,13 +106,17 @@ def accepted_links(
     for proposal in proposals:
         if chosen := proposal.accepted:
             agreed = "; ".join(chosen.comparison.agreements)
+            source = EvidenceSource(
+                document=f"Wikidata Action API: {chosen.found_by} gives {chosen.item.qid}",
+                matched=chosen.item.label or proposal.ours.entity.label,
+                url=endpoints.api,
+            )
             links[proposal.ours.entity.ref] = WikidataLink(
                 qid=chosen.item.qid,
                 status=RESOLVED,
-                evidence=f"wikidata resolve {today}: {chosen.found_by} gives {chosen.item.qid}; "
-                f"{agreed}",
-                source=endpoints.api,
+                sources=(source,),
                 checked=today,
+                note=f"Accepted by wikidata resolve on {today}; agreed: {agreed}.",
             )
     return links
 
