@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import gzip
 import json
@@ -39,7 +40,7 @@ def test_build_writes_store_dumps_and_manifest(built):
     dumps = settings.output_dir / "dumps"
     assert sorted(p.name for p in dumps.iterdir()) == sorted(manifest["dumps"])
     # the build's own profile: every stage, in the order they ran, within the whole
-    stages = ["assemble", "consistency", "reason", "write", "validate", "store", "dumps"]
+    stages = ["assemble", "consistency", "reason", "write", "compare", "validate", "store", "dumps"]
     assert list(result.stages) == stages
     assert 0 < sum(result.stages.values()) <= result.seconds
 
@@ -103,10 +104,16 @@ def test_failed_build_leaves_the_last_good_graph_serving(project: Settings):
 
 @pytest.mark.slow
 def test_rebuild_swaps_in_a_new_release_and_prunes_old_ones(project: Settings):
-    releases = [build(project).release for _ in range(3)]
+    project = dataclasses.replace(project, keep_releases=2)
+    registry = project.root / "mappings" / "registry.yaml"
+    releases = []
+    for label in ("Ermek Tulesov", "Ermek Tulesov I", "Ermek Tulesov II"):
+        registry.write_text(registry.read_text().replace("label: Ermek Tulesov", f"label: {label}"))
+        releases.append(build(project).release)
+        registry.write_text(registry.read_text().replace(f"label: {label}", "label: Ermek Tulesov"))
     assert (project.output_dir / "current").resolve() == releases[-1]
     left = sorted(p.name for p in (project.output_dir / "releases").iterdir())
-    assert len(left) == 2 and releases[-1].name in left
+    assert len(left) == 2 and releases[-1].name in left and releases[0].name not in left
     assert len(Store.read_only(str(releases[-1] / "store"))) == len(open_store(project.output_dir))
 
 

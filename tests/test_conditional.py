@@ -34,7 +34,8 @@ CACHEABLE = [
     ("/.well-known/void", "text/turtle", "application/trig"),
     ("/dumps", "text/html", "text/turtle"),
     (EXAMPLE, "text/plain", "application/sparql-query"),
-    ("/dumps/peacekg.ttl", "*/*", None),
+    ("/dumps/{release}/peacekg.ttl", "*/*", None),
+    ("/dumps/{release}/", "text/html", None),
     ("/docs/data-model.svg", "*/*", None),
 ]
 
@@ -60,9 +61,14 @@ def counted(built: tuple[Settings, BuildResult]) -> Iterator[tuple[Flask, Counti
 
 @pytest.mark.parametrize(("path", "accept", "other"), CACHEABLE)
 def test_cacheable_routes_answer_304_without_running_a_query(
-    counted: tuple[Flask, CountingPool], path: str, accept: str, other: str | None
+    counted: tuple[Flask, CountingPool],
+    built: tuple[Settings, BuildResult],
+    path: str,
+    accept: str,
+    other: str | None,
 ):
     app, pool = counted
+    path = path.replace("{release}", built[1].release.name)
     client = app.test_client()
     first = client.get(path, headers={"Accept": accept})
     assert first.status_code == 200, first.get_data(as_text=True)
@@ -85,15 +91,16 @@ def test_cacheable_routes_answer_304_without_running_a_query(
 def test_a_dump_is_tagged_by_its_checksum_and_served_in_ranges(
     client: FlaskClient, built: tuple[Settings, BuildResult]
 ):
-    settings, _ = built
+    settings, result = built
     info = read_manifest(settings.output_dir)["dumps"]["peacekg.ttl"]
-    whole = client.get("/dumps/peacekg.ttl")
+    dumps = f"/dumps/{result.release.name}"
+    whole = client.get(f"{dumps}/peacekg.ttl")
     assert hashlib.sha256(whole.data).hexdigest() == info["sha256"]  # type: ignore[index]
     assert "Accept" not in whole.vary and whole.headers["Accept-Ranges"] == "bytes"
-    part = client.get("/dumps/peacekg.ttl", headers={"Range": "bytes=0-9"})
+    part = client.get(f"{dumps}/peacekg.ttl", headers={"Range": "bytes=0-9"})
     assert part.status_code == 206 and part.data == whole.data[:10]
     assert part.headers["Content-Range"] == f"bytes 0-9/{len(whole.data)}"
-    gzipped = client.get("/dumps/peacekg.nq.gz")
+    gzipped = client.get(f"{dumps}/peacekg.nq.gz")
     assert gzipped.headers["Content-Encoding"] == "gzip"
     assert gzipped.mimetype == "application/n-quads"
 

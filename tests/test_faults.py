@@ -60,6 +60,14 @@ def _project(root: Path, built_dir: Path | None = None) -> tuple[Path, Path]:
     return root, build_dir
 
 
+def _change(root: Path, mark: str) -> None:
+    """Change one label of the project, so that its next build is a new release: a build of
+    the content already served reuses that release (peacekg.build.pipeline)."""
+    registry = root / "mappings" / "registry.yaml"
+    text = registry.read_text(encoding="utf-8")
+    registry.write_text(text.replace("label: Ermek Tulesov", f"label: Ermek Tulesov {mark}", 1))
+
+
 def _cli(root: Path, build_dir: Path, *args: str) -> subprocess.Popen[str]:
     """`peacekg --build-dir BUILD ARGS` on the project at root, in its own process group (so
     that a kill takes the Java reasoner it starts along)."""
@@ -428,6 +436,7 @@ def test_builds_killed_at_random_points_never_damage_the_served_graph(released):
         made = {p.name for p in releases.iterdir()} - before
         assert now == served or now in made, f"killed after {delay:.2f}s: current is {now}"
         served = now  # a build killed after its swap has served its own, whole, release
+    _change(root, "(after the crashes)")
     done = _cli(root, build_dir, "build")
     _, stderr = done.communicate(timeout=300)
     assert done.returncode == 0, stderr
@@ -522,6 +531,7 @@ def test_a_full_disk_fails_the_build_clearly_and_keeps_the_served_graph(built, t
         assert not left, f"the failed build left {left} behind on the full disk"
         if filler:
             filler.unlink()
+        _change(root, "(disk freed)")
         process = _cli(root, build_dir, "build")
         _, stderr = process.communicate(timeout=300)
         assert process.returncode == 0, stderr
@@ -534,6 +544,7 @@ def test_a_full_disk_fails_the_build_clearly_and_keeps_the_served_graph(built, t
 def test_two_builds_at_once_one_wins_the_other_refuses_clearly(built, tmp_path):
     root, build_dir = _project(tmp_path, built[0].output_dir)
     served = assert_intact(build_dir)
+    _change(root, "(two builds)")
     both = [_cli(root, build_dir, "build") for _ in range(2)]
     results = [(p.communicate(timeout=300)[1], p.returncode) for p in both]
     results = [(code, err) for err, code in results]

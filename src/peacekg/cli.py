@@ -65,11 +65,27 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
         f"{len(result.report.warnings)} warnings"
     )
     print("stages: " + ", ".join(f"{name} {sec:.1f}s" for name, sec in result.stages.items()))
+    print(_release_line(result.release.name, result.reused, manifest))
     print(f"store: {result.release / 'store'}")
     print(f"dumps: {settings.output_dir / 'dumps'}")
     for name, info in manifest["dumps"].items():  # type: ignore[union-attr]
         print(f"  {name:<16} {info['statements']:>7} statements  {info['bytes']:>9} bytes")
     return 0
+
+
+def _release_line(release: str, reused: bool, manifest: dict[str, object]) -> str:
+    """What the build released: the id, and what changed since the release served before."""
+    if reused:
+        return f"release: {release} (the same content as before: served again)"
+    changes = manifest.get("changes")
+    if not isinstance(changes, dict):
+        return f"release: {release} (the first)"
+    articles, triples = changes["articles"], changes["triples"]
+    counts = ", ".join(f"{len(ids)} {what}" for what, ids in articles.items())
+    return (
+        f"release: {release}; since {manifest['previous']}: articles {counts}; "
+        f"triples +{triples['added']} -{triples['removed']}"
+    )
 
 
 def _query(args: argparse.Namespace, settings: Settings) -> int:
@@ -79,7 +95,7 @@ def _query(args: argparse.Namespace, settings: Settings) -> int:
     try:
         result = run(store, source, prefixes)
     except SyntaxError as exc:
-        print(f"{args.file}: SPARQL syntax error: {exc}", file=sys.stderr)
+        print(f"{args.file}: {exc}", file=sys.stderr)
         return 2
     try:
         if args.format == "table":
@@ -148,6 +164,13 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         action="store_true",
         help="fail if a factual sentence has no fact and no waiver (see peacekg coverage)",
     )
+    b.add_argument(
+        "--keep",
+        type=int,
+        metavar="N",
+        dest="keep_releases",
+        help="releases to keep, the served one included (default: $PEACEKG_KEEP_RELEASES, else 5)",
+    )
     b.set_defaults(run=_build)
     c = sub.add_parser(
         "coverage", help="list factual sentences that no fact covers and no waiver explains"
@@ -215,7 +238,9 @@ def _settings(args: argparse.Namespace) -> Settings:
     """The run's settings; ValueError, saying where the root came from, if the command reads
     the project's inputs and the root holds none (run from the wrong directory)."""
     root, how = project_root(args.root)
-    settings = Settings.from_env(root=root, build_dir=args.build_dir)
+    settings = Settings.from_env(
+        root=root, build_dir=args.build_dir, keep_releases=getattr(args, "keep_releases", None)
+    )
     inputs = (settings.seeds_dir, settings.mappings_dir, settings.ontology_dir)
     missing = [f"{path.name}/" for path in inputs if not path.is_dir()]
     if missing and args.command not in FROM_A_BUILD:

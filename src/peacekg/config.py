@@ -14,6 +14,7 @@ DEFAULT_BASE_IRI = "https://w3id.org/peacekg/"
 """The canonical, persistent base of every peacekg IRI (ontology, code lists, data, graphs):
 docs/iris.md."""
 ROOT_VARIABLE = "PEACEKG_ROOT"
+DEFAULT_KEEP_RELEASES = 5
 
 
 def project_root(given: Path | None = None) -> tuple[Path, str]:
@@ -34,6 +35,9 @@ class Settings:
     root: Path = field(default_factory=Path.cwd)
     base_iri: str = DEFAULT_BASE_IRI
     build_dir: Path | None = None
+    keep_releases: int = DEFAULT_KEEP_RELEASES
+    """Finished releases a build keeps (the newest; the served one always): their dumps stay
+    downloadable at /dumps/<release>/ for whoever cited them."""
 
     @property
     def seeds_dir(self) -> Path:
@@ -70,10 +74,14 @@ class Settings:
             values["base_iri"] = base
         if build := os.environ.get("PEACEKG_BUILD_DIR"):
             values["build_dir"] = Path(build)
+        if (keep := _number(int, "PEACEKG_KEEP_RELEASES")) is not None:
+            values["keep_releases"] = keep
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)  # type: ignore[arg-type]
         if not settings.base_iri.endswith("/"):
             raise ValueError(f"base IRI must end with '/': {settings.base_iri!r}")
+        if settings.keep_releases < 1:
+            raise ValueError(f"keep at least 1 release, not {settings.keep_releases}")
         return settings
 
 
@@ -115,7 +123,8 @@ class ServerSettings:
             )
             or None,
         }
-        values = {k: v for k, v in {**env, **overrides}.items() if v is not None}
+        given = {k: v for k, v in overrides.items() if v is not None}  # an option left out
+        values = {k: v for k, v in {**env, **given}.items() if v is not None}  # keeps the variable
         return cls(**values)  # type: ignore[arg-type]
 
 

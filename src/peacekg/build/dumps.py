@@ -3,7 +3,9 @@
 Statements come in the order the build makes them (ontology, registry, article metadata, each
 article in turn, inferred), which is stable from build to build, so dumps diff cleanly with
 no sort: Oxigraph's writers stream the quads as they come, and sorting them as strings in
-Python would cost more than all the writing.
+Python would cost more than all the writing. Blank nodes are numbered in that order too
+(`numbered_blank_nodes`), so the same content gives the same bytes, and a release's checksums
+are those of any rebuild of it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-from pyoxigraph import Quad, RdfFormat, Triple, parse, serialize
+from pyoxigraph import BlankNode, Quad, RdfFormat, Triple, parse, serialize
 
 DUMPS = {
     "peacekg.trig": "all named graphs, TriG",
@@ -21,6 +23,24 @@ DUMPS = {
     "peacekg.ttl": "union of all graphs without graph names, Turtle",
     "peacekg.nt.gz": "union of all graphs without graph names, gzipped N-Triples",
 }
+
+
+def numbered_blank_nodes(quads: list[Quad]) -> list[Quad]:
+    """The quads with blank nodes named b0, b1, ... in order of first appearance, instead of
+    the random names a parser gives them (the ontology's restrictions), one name per node."""
+    names: dict[BlankNode, BlankNode] = {}
+
+    def named(term: object) -> object:
+        if not isinstance(term, BlankNode):
+            return term
+        return names.setdefault(term, BlankNode(f"b{len(names)}"))
+
+    return [
+        Quad(*(named(t) for t in q))  # type: ignore[arg-type]
+        if any(isinstance(t, BlankNode) for t in q)
+        else q
+        for q in quads
+    ]
 
 
 def _union(quads: Iterable[Quad]) -> list[Triple]:

@@ -3,6 +3,9 @@
 A failed build (bad mapping, crash, full disk) never touches the release being served: all
 writing happens in a fresh directory, and `current` is repointed by one atomic rename.
 A lock file keeps two builds from interleaving.
+
+A successful build is a release named by its date and content digest (peacekg.releases); when a
+kept release already holds the same content, that one is served again instead of a twin.
 """
 
 from __future__ import annotations
@@ -25,18 +28,30 @@ from peacekg import __version__
 from peacekg.build.background import Background
 from peacekg.build.cache import ArticleCache
 from peacekg.build.consistency import ConsistencyCheck
+from peacekg.build.content import Content, changes, input_digests, summarise, summarise_dump
 from peacekg.build.dataset import Dataset, assemble
-from peacekg.build.dumps import dump_file
+from peacekg.build.dumps import dump_file, numbered_blank_nodes
 from peacekg.build.reasoning import materialise
 from peacekg.build.validation import Report, ValidationFailedError, validate
 from peacekg.build.workingstore import WORKING, StoreSummary, content_digests, fill_store
 from peacekg.config import Settings
 from peacekg.namespaces import Namespaces
 from peacekg.progress import Status
-from peacekg.releases import CURRENT, RELEASES
+from peacekg.releases import (
+    CURRENT,
+    DIGEST_DIGITS,
+    MANIFEST,
+    RELEASES,
+    NoGraphError,
+    current_release,
+    kept_releases,
+    read_release,
+    release_id,
+)
 
-KEEP_RELEASES = 2
 CACHE = "cache"
+PENDING_MANIFEST = ".manifest.json"
+"""The manifest of a release until it has its name."""
 T = TypeVar("T")
 
 
@@ -84,6 +99,8 @@ class BuildResult:
     """Seconds per stage of this process. HermiT, the store and the dumps run alongside in
     processes of their own: `consistency`, `store` and `dumps` count only starting them
     (writing their input: `write`) and waiting for them once there is nothing else to do."""
+    reused: bool = False
+    """The content was that of a kept release, which is served again (`release`)."""
 
 
 @contextmanager
@@ -121,23 +138,25 @@ def _swap(build_dir: Path, release: Path) -> None:
         dumps.symlink_to(Path(CURRENT) / "dumps")
 
 
-def _prune(build_dir: Path, keep: Path) -> None:
-    """Delete old releases and leftovers of failed builds, keeping the newest few."""
-    releases = sorted((build_dir / RELEASES).iterdir(), key=lambda p: p.name)
-    finished = [r for r in releases if (r / "manifest.json").exists()]
-    for release in releases:
-        if release != keep and (release not in finished or release in finished[:-KEEP_RELEASES]):
-            shutil.rmtree(release, ignore_errors=True)
+def _prune(build_dir: Path, served: Path, keep: int) -> None:
+    """Delete leftovers of failed builds and all but `keep` finished releases: the served one
+    and the newest others. Only ever the build's own directories under releases/."""
+    others = [r.path for r in kept_releases(build_dir) if r.path != served]
+    kept = {served, *others[: max(keep, 1) - 1]}
+    for entry in (build_dir / RELEASES).iterdir():
+        if entry not in kept:
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 class PendingRelease:
     """A new release directory and the processes writing into it. Leaving the `with` block by
-    an exception stops them and removes the directory, since space matters; only a manifest
-    (`_write_manifest`, the last step) makes the directory a finished release."""
+    an exception stops them and removes the directory, since space matters. It gets its name,
+    the release id, and its manifest (`_publish`, the last step) once its content is known to
+    pass; until then it is hidden from the list of releases."""
 
     def __init__(self, build_dir: Path) -> None:
         self.stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        self.path = build_dir / RELEASES / self.stamp
+        self.path = build_dir / RELEASES / f".pending-{self.stamp}"
         self._jobs: list[Background[Any]] = []
 
     def __enter__(self) -> PendingRelease:
@@ -201,6 +220,8 @@ def build(settings: Settings) -> BuildResult:
             with PendingRelease(build_dir) as release:
                 with clock.stage("write"):
                     writers = _start_writers(release, build_dir, dataset, inferred, ns)
+                with clock.stage("compare"):
+                    lineage = _compare(settings, dataset.quads + inferred, ns)
                 with clock.stage("validate"):
                     report = _check_shapes(to_check, settings.shapes_dir, ns)
                 with clock.stage("store"):
@@ -210,12 +231,13 @@ def build(settings: Settings) -> BuildResult:
                 writers.source.unlink()
                 with clock.stage("consistency"):
                     hermit.result()
-                _write_manifest(release, settings, dataset, stored, dumps)
-        _swap(build_dir, release.path)
-        _prune(build_dir, release.path)
+                manifest = _manifest(release, settings, dataset, stored, dumps, lineage)
+                published, reused = _publish(build_dir, release, manifest)
+        _swap(build_dir, published)
+        _prune(build_dir, published, settings.keep_releases)
         _remember_checked(cache, dataset)
     return BuildResult(
-        release=release.path,
+        release=published,
         quads=stored.quads,
         graphs=len(stored.graphs),
         inferred=len(inferred),
@@ -223,6 +245,7 @@ def build(settings: Settings) -> BuildResult:
         report=report,
         checked=len(dataset.unchecked),
         stages=clock.seconds,
+        reused=reused,
     )
 
 
@@ -240,7 +263,7 @@ def _start_writers(
     cache key, the others by a digest of their content.
     """
     source = release.path / "quads.nq"
-    serialize(dataset.quads + inferred, source, RdfFormat.N_QUADS)
+    serialize(numbered_blank_nodes(dataset.quads + inferred), source, RdfFormat.N_QUADS)
     digests = content_digests(dataset.shared + dataset.metadata + inferred) | {
         ns.graph(f"article/{article_id}").value: key for article_id, key in dataset.keys.items()
     }
@@ -260,27 +283,89 @@ def _check_shapes(quads: list[Quad], shapes_dir: Path, ns: Namespaces) -> Report
     return report
 
 
-def _write_manifest(
+@dataclass(frozen=True)
+class Lineage:
+    """Where a release comes from: its content, the inputs it was made from, and what changed
+    since the release served when it was built."""
+
+    content: Content
+    inputs: dict[str, str]
+    previous: str | None
+    changes: dict[str, object] | None
+
+
+def _compare(settings: Settings, quads: list[Quad], ns: Namespaces) -> Lineage:
+    """The new content's digests, and the difference from the release served now (read back
+    from its N-Quads dump, so a release of any age compares). A served release that cannot be
+    read only leaves the changes unknown: it never stops a build."""
+    content, inputs = summarise(quads, ns), input_digests(settings)
+    try:
+        served = current_release(settings.output_dir)
+        before = summarise_dump(served / "dumps" / "peacekg.nq.gz", ns)
+    except (NoGraphError, OSError, EOFError, SyntaxError):
+        return Lineage(content, inputs, None, None)
+    return Lineage(content, inputs, served.name, changes(before, content))
+
+
+def _manifest(
     release: PendingRelease,
     settings: Settings,
     dataset: Dataset,
     stored: StoreSummary,
     dumps: dict[str, dict[str, object]],
-) -> None:
-    """What the release holds, read by the endpoint and the pages; written last, so that a
-    release with a manifest is a finished one (see `_prune`)."""
-    manifest = {
+    lineage: Lineage,
+) -> dict[str, object]:
+    """What the release holds, read by the endpoint and the pages (`id`, `issued`,
+    `dataset_version` are set by `_publish`)."""
+    return {
         "version": __version__,
         "built": release.stamp,
+        "digest": lineage.content.digest,
         "base_iri": settings.base_iri,
         "quads": stored.quads,
         "graphs": stored.graphs,
         "articles": dataset.articles,
+        "article_digests": lineage.content.articles,
+        "inputs": lineage.inputs,
+        "previous": lineage.previous,
+        "changes": lineage.changes,
         "dumps": dumps,
         "statistics": stored.statistics,
     }
-    text = json.dumps(manifest, indent=2)
-    (release.path / "manifest.json").write_text(text, encoding="utf-8")
+
+
+def _publish(
+    build_dir: Path, release: PendingRelease, manifest: dict[str, object]
+) -> tuple[Path, bool]:
+    """Make the pending directory the release `<date>-<digest>`: its manifest, written first
+    under a temporary name, becomes `manifest.json` only once the directory has its name, so
+    that a release with a manifest is a finished one (see `_prune`). If a kept release holds the
+    same content, it is reused and this one dropped: one id, one content, and files whose
+    checksums never change under whoever cited them."""
+    digest = str(manifest["digest"])
+    for kept in kept_releases(build_dir):
+        if kept.digest == digest:
+            shutil.rmtree(release.path)
+            return kept.path, True
+    issued = dt.datetime.now(dt.UTC)
+    digits = DIGEST_DIGITS
+    while read_release(build_dir / RELEASES / release_id(issued, digest, digits)) is not None:
+        digits += 4  # another content of the same day with the same first digits
+    target = build_dir / RELEASES / release_id(issued, digest, digits)
+    manifest |= {
+        "id": target.name,
+        "issued": f"{issued:%Y-%m-%dT%H:%M:%SZ}",
+        "dataset_version": f"{__version__}+{target.name}",
+    }
+    (release.path / PENDING_MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    shutil.rmtree(target, ignore_errors=True)  # what a failed build left under this name
+    os.rename(release.path, target)
+    try:
+        os.replace(target / PENDING_MANIFEST, target / MANIFEST)
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    return target, False
 
 
 def _remember_checked(cache: ArticleCache, dataset: Dataset) -> None:

@@ -1,5 +1,6 @@
 """What the endpoint serves: the built graph (following rebuilds) or RDF files given on the
-command line, with a version string for ETags and the statistics for VoID."""
+command line, with a version string for ETags and the statistics for VoID; for the built graph,
+also the releases kept beside it, whose dumps stay downloadable."""
 
 from __future__ import annotations
 
@@ -11,7 +12,16 @@ from pathlib import Path
 from pyoxigraph import DefaultGraph, Quad, RdfFormat, Store, parse
 
 from peacekg.endpoint.formats import Kind, by_extension, for_kind
-from peacekg.releases import count_statistics, current_release, read_manifest
+from peacekg.releases import (
+    RELEASES,
+    Release,
+    count_statistics,
+    current_release,
+    newest_first,
+    read_manifest,
+    read_release,
+    release_names,
+)
 
 
 @dataclass
@@ -22,6 +32,7 @@ class GraphSource:
     data_store: Path | None = None
     data_version: str = ""
     _stats: dict[str, dict[str, object]] = field(default_factory=dict)
+    _releases: dict[str, Release] = field(default_factory=dict)
 
     def store_path(self) -> str:
         if self.data_store is not None:
@@ -34,6 +45,24 @@ class GraphSource:
             return self.data_version
         assert self.build_dir is not None
         return current_release(self.build_dir).name
+
+    def release(self) -> str | None:
+        """The id of the release being served; None for --data files, which are no release."""
+        return None if self.build_dir is None else self.version()
+
+    def releases(self) -> list[Release]:
+        """The releases kept on disk, newest first. A finished release never changes, so each
+        manifest is read once; a listing of the folder per call notices builds and pruning."""
+        if self.build_dir is None:
+            return []
+        known, folder = self._releases, self.build_dir / RELEASES
+        found = {n: known.get(n) or read_release(folder / n) for n in release_names(self.build_dir)}
+        self._releases = {n: r for n, r in found.items() if r is not None}
+        return newest_first(self._releases.values())
+
+    def find(self, release: str) -> Release | None:
+        """The kept release with this id (from a URL: compared, never joined to a path)."""
+        return next((r for r in self.releases() if r.id == release), None)
 
     def dumps(self) -> dict[str, dict[str, object]]:
         """The dump files of the built graph (name -> size, count, checksum); none for --data."""
