@@ -152,7 +152,7 @@ def test_errors_are_plain_4xx_with_the_parser_position(endpoint):
     response, body = get(endpoint, "SELECT * WHERE { ?s ?p }")
     assert response.status == 400
     assert response.getheader("Content-Type").startswith("text/plain")
-    assert b"SPARQL syntax error: error at 1:" in body
+    assert b"SPARQL syntax error at line 1, column " in body  # endpoint.explain's words
     assert b"Traceback" not in body and b"/peacekg/" not in body
 
 

@@ -83,6 +83,9 @@ FORMAT_CASES = [
     (GRAPH, ["json"], None, "jsonld"),  # one name, a renderer of each kind
     (GRAPH, ["xml"], None, "rdfxml"),
     (GRAPH, ["rdf+xml", "application/rdf+xml"], None, "rdfxml"),  # SPARQLWrapper's pair
+    (GRAPH, ["n3"], None, "turtle"),  # SPARQLWrapper's N3: Turtle and N-Triples are both N3,
+    (GRAPH, ["n3"], "application/n-triples", "ntriples"),  # and Accept chooses between them
+    (RESULTS, ["n3"], "text/csv", None),  # graph formats only: not for results (406)
     (RESULTS, ["png", "tsv"], None, "tsv"),  # names of nothing are skipped
     (RESULTS, ["png"], "text/csv", "csv"),  # only such names: Accept decides
     (RESULTS, [""], "text/csv", "csv"),

@@ -132,13 +132,13 @@ def test_ontology_as_html_and_turtle(site):
 def test_dumps_page_and_files_match_the_manifest(site, built):
     from peacekg.releases import read_manifest
 
-    settings, _ = built
+    settings, result = built
     manifest = read_manifest(settings.output_dir)["dumps"]
     response, html = request(site, "GET", "/dumps")
     assert response.status == 200
     for name, info in manifest.items():
         assert name.encode() in html and info["sha256"].encode() in html
-        file_response, data = request(site, "GET", f"/dumps/{name}")
+        file_response, data = request(site, "GET", f"/dumps/{result.release.name}/{name}")
         assert file_response.status == 200
         assert hashlib.sha256(data).hexdigest() == info["sha256"]
     assert request(site, "GET", "/dumps/../manifest.json")[0].status == 404

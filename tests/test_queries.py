@@ -199,3 +199,155 @@ def test_claims_of_one_article_match_its_mapping(store, ns):
     )
     assert fatalities["type"].endswith("#PersonnelFigure")
     assert all(r["claim"].startswith(MALI.replace("/article/", "/claim/")) for r in rows)
+
+
+# ---------------------------------------------------------------- the questions asked first
+# Each expected answer below was written by reading the articles in seeds/ and their mappings.
+
+
+def test_ranks_with_quotes(store, ns):
+    rows = run(store, ns, "ranks-with-quotes.rq")
+    seen = {(r["name"], r["rank"], r["claim"].rsplit("/", 1)[-1]) for r in rows}
+    assert seen == {
+        # the Mali article names Tulesov's rank three times, and the rank he served MINUSMA in
+        ("Ermek Tulesov", "Lieutenant Colonel", "tulesov-rank"),
+        ("Ermek Tulesov", "Lieutenant Colonel", "tulesov-rank-initial"),
+        ("Ermek Tulesov", "Lieutenant Colonel", "tulesov-rank-later"),
+        ("Ermek Tulesov", "Lieutenant Colonel", "tulesov-minusma"),
+        # the Astana Times article: Akhmetova a colonel now, a lieutenant colonel in a caption
+        ("Dilya Akhmetova", "Colonel", "akhmetova-rank"),
+        ("Dilya Akhmetova", "Lieutenant Colonel", "akhmetova-rank-caption"),
+        ("Dilya Akhmetova", "Lieutenant Colonel", "akhmetova-unifil"),
+        ("Sholpan Tausheva", "Lieutenant Colonel", "tausheva-rank"),
+        ("Sabina Muzalinova", "Lieutenant Colonel", "muzalinova-rank"),
+        ("Rimma Shakeyeva", "Major", "shakeyeva-rank"),
+        ("Aizhan Zhasuzakova", "Captain", "zhasuzakova-rank"),
+        ("Madina Kamaletdinova", "Captain", "kamaletdinova-rank"),
+        ("Madina Kamaletdinova", "Captain", "kamaletdinova-minurso"),
+        # the undated send-off: the minister and the contingent's commander, twice each
+        ("Ruslan Zhaksylykov", "Colonel General", "zhaksylykov-rank"),
+        ("Ruslan Zhaksylykov", "Colonel General", "zhaksylykov-rank-later"),
+        ("Zhiger Aipov", "Lieutenant Colonel", "aipov-rank"),
+        ("Zhiger Aipov", "Lieutenant Colonel", "aipov-rank-later"),
+    }
+    quotes = {r["claim"].rsplit("/", 1)[-1]: r["quote"] for r in rows}
+    assert quotes["akhmetova-rank"] == "including Colonel Dilya Akhmetova"
+    assert quotes["shakeyeva-rank"] == "Major of the Army Rimma Shakeyeva"
+    assert quotes["zhaksylykov-rank"] == "Defense Minister Colonel-General Ruslan Zhaksylykov"
+    assert quotes["tulesov-rank-initial"] == (
+        "Lieutenant Colonel E. Tulesov mentioned that the mission was challenging."
+    )
+    assert [r["name"] for r in rows] == sorted(r["name"] for r in rows)
+
+
+def test_figures_by_article(store, ns):
+    rows = run(store, ns, "figures-by-article.rq")
+    by_article: dict[str, list[tuple[str, str, str]]] = {}
+    for r in rows:
+        by_article.setdefault(r["article"], []).append((r["value"], r["kind"], r["status"]))
+    # oldest first; the undated articles by the earliest date they allow
+    assert list(by_article) == [
+        TITLES["astana"],  # 2022, undated
+        TITLES["430"],  # 2022-06-30
+        TITLES["mali"],  # 2023-10-31
+        TITLES["golan"],  # 2024-01-20..2025-06-08, undated
+        TITLES["mea"],  # 2024-01-20
+    ]
+    assert sorted(by_article[TITLES["mali"]]) == sorted(
+        [
+            ("2", "deployed", "actual"),  # two returned after a year in MINUSMA
+            ("2", "cumulative", "actual"),  # the first and only ones in Mali
+            ("309", "fatalities", "actual"),
+            ("15000", "total mission strength", "actual"),
+        ]
+    )
+    assert sorted(by_article[TITLES["430"]]) == sorted(
+        [
+            ("430", "deployed", "planned"),
+            ("45", "cumulative", "actual"),
+            ("520", "cumulative", "actual"),
+            ("6", "currently serving", "actual"),
+            ("9", "currently serving", "actual"),
+        ]
+    )
+    assert sorted(by_article[TITLES["mea"]]) == sorted(
+        [
+            ("430", "ceiling", "approved"),
+            ("139", "deployed", "planned"),
+            ("8000000", "allocated", "approved"),
+            ("6", "currently serving", "actual"),
+            ("2", "currently serving", "actual"),
+            ("2", "currently serving", "actual"),
+            ("9", "currently serving", "actual"),
+            ("4000000", "destroyed or neutralised", "actual"),
+        ]
+    )
+    assert len(by_article[TITLES["astana"]]) == 6 and len(by_article[TITLES["golan"]]) == 7
+    (forty_five,) = [r for r in rows if r["value"] == "45"]
+    assert set(forty_five["scope"].split(", ")) == {"MINURSO", "UNOCI", "UNIFIL"}
+    assert forty_five["published"] == "2022-06-30" and forty_five["unit"] == "officers"
+    (ceiling,) = [r for r in rows if r["kind"] == "ceiling"]
+    assert (ceiling["qualifier"], ceiling["scope"]) == ("up to", "(no operation named)")
+    assert {r["published"] for r in rows if r["article"] == TITLES["golan"]} == {
+        "2024-01-20..2025-06-08"
+    }
+
+
+TULESOV = "https://w3id.org/peacekg/id/person/ermek-tulesov"
+
+
+def test_claims_about_one_entity(store, ns):
+    rows = run(store, ns, "claims-about-one-entity.rq")
+    parts = {r["claim"].rsplit("/", 1)[-1]: r["as"] for r in rows}
+    assert parts == {
+        "tulesov-rank": "person",
+        "tulesov-rank-initial": "person",
+        "tulesov-rank-later": "person",
+        "tulesov-minusma": "member",
+        "tulesov-minurso": "member",
+        "tulesov-senior-officer": "member",
+        "tulesov-instructor": "member",
+        "tulesov-return": "participant",
+        "minusma-withdrawal": "was attributed to",  # he is the one who said it
+    }
+    assert {r["article"] for r in rows} == {TITLES["mali"]}
+    rank = next(r for r in rows if r["claim"].endswith("/tulesov-rank"))
+    assert rank["type"].endswith("#RankAttribution")
+    assert (
+        rank["quote"]
+        == "Lieutenant Colonel Ermek Tulesov, who recently returned from the Republic of Mali"
+    )
+
+
+def test_claims_about_another_entity_by_changing_values(store, ns):
+    text = (ROOT / "queries" / "claims-about-one-entity.rq").read_text(encoding="utf-8")
+    assert text.count(TULESOV) == 1
+    query = text.replace(TULESOV, "https://w3id.org/peacekg/id/operation/minusma")
+    rows = select(store, query, ns)
+    claims = [r["claim"] for r in rows]
+    assert len(claims) == len(set(claims))  # one row a claim, even with inferred super-properties
+    ids = {c.rsplit("/", 1)[-1] for c in claims}
+    assert {"minusma-fatalities", "minusma-established", "tulesov-minusma"} <= ids
+    deployment = next(r for r in rows if r["claim"].endswith("/tulesov-minusma"))
+    assert deployment["as"] == "in operation"  # not also org:organization, which it implies
+
+
+def _registry_without_wikidata() -> set[str]:
+    registry = yaml.safe_load((ROOT / "mappings/registry.yaml").read_text(encoding="utf-8"))
+    return {
+        f"https://w3id.org/peacekg/id/{kind.removesuffix('s')}/{entry['id']}"
+        for kind, entries in registry.items()
+        for entry in entries
+        if "wikidata" not in entry
+    }
+
+
+def test_entities_without_wikidata(store, ns):
+    rows = run(store, ns, "entities-without-wikidata.rq")
+    assert {r["entity"] for r in rows} == _registry_without_wikidata()
+    names = {r["label"]: int(r["claims"]) for r in rows}
+    assert "Ermek Tulesov" in names and names["Ermek Tulesov"] == 9  # test above: his 9 claims
+    assert "Kassym-Jomart Tokayev" not in names  # verified: Q200881
+    assert "United Nations Interim Force in Lebanon" not in names  # a one-source link still links
+    counts = [int(r["claims"]) for r in rows]
+    assert counts == sorted(counts, reverse=True)

@@ -4,7 +4,6 @@ asks nothing of any host but 127.0.0.1."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -15,7 +14,6 @@ from playwright.sync_api import Browser, Page, expect
 
 from peacekg.config import ServerSettings, Settings
 from peacekg.endpoint.served import GraphSource
-from peacekg.namespaces import Namespaces
 from peacekg.web import create_app, editor
 from support import ROOT
 from support.browser import recorded_context, screenshot
@@ -155,20 +153,57 @@ def test_a_typed_permalink_runs_its_query(server: str, browser: Browser):
         assert recorded.foreign_requests() == []
 
 
-def test_new_tabs_declare_our_prefixes_and_typing_one_declares_it(server: str, browser: Browser):
+def _type_query(page: Page, text: str) -> None:
+    """Replace the active tab's query by typing, as a person would."""
+    page.click(f"{ACTIVE} .CodeMirror")
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.type(text)
+
+
+def test_predeclared_prefixes_need_no_prefix_lines_and_complete(server: str, browser: Browser):
     with recorded_context(browser) as recorded:
         page = recorded.new_page()
         page.goto(f"{server}/query")
         _editor_ready(page)
         default = _active_query(page)
-        for prefix, iri in Namespaces().prefixes().items():
-            assert re.search(rf"^PREFIX {prefix}: +<{re.escape(iri)}>$", default, re.M), prefix
-        page.click(f"{ACTIVE} .CodeMirror")
-        page.keyboard.press("Control+A")
-        page.keyboard.press("Delete")
-        page.keyboard.type("SELECT ?event WHERE { ?event schema:")
-        # our schema.org (https), not the one of YASGUI's bundled prefix list (http)
-        expect(page.locator(f"{ACTIVE} .CodeMirror")).to_contain_text(
-            "PREFIX schema: <https://schema.org/>", timeout=WAIT_MS
+        lines = default.splitlines()
+        assert not [x for x in lines if x.startswith("PREFIX")]  # predeclared, as on WDQS
+        assert "  ?officer a pk:Officer ;" in lines
+        page.click(f"{ACTIVE} .yasqe_queryButton")
+        _expect_tulesov(page)
+        _type_query(page, "SELECT ?name WHERE { ?p a pk:Officer ; schema:name|rdfs:label ?name }")
+        # no "Prefix 'pk' is not defined" in the editor: it knows the predeclared prefixes
+        expect(page.locator(f"{ACTIVE} .CodeMirror")).to_contain_text("rdfs:label ?name")
+        expect(page.locator(f"{ACTIVE} .parseErrorIcon")).to_have_count(0)
+        assert "PREFIX" not in _active_query(page)
+        page.click(f"{ACTIVE} .yasqe_queryButton")
+        _expect_tulesov(page)
+        # after PREFIX, the editor completes our prefixes (https://schema.org/, not http://)
+        _type_query(page, "PREFIX schem")
+        page.keyboard.press("Control+Space")
+        hint = page.locator(".CodeMirror-hints li", has_text="https://schema.org/")
+        expect(hint.first).to_be_visible(timeout=WAIT_MS)
+        hint.first.click()
+        assert _active_query(page).startswith("PREFIX schema: <https://schema.org/>")
+        screenshot(page, "query-ui/predeclared-prefixes")
+        assert recorded.foreign_requests() == []
+
+
+def test_the_editor_shows_the_endpoints_message(server: str, browser: Browser):
+    with recorded_context(browser) as recorded:
+        page = recorded.new_page()
+        page.goto(f"{server}/query")
+        _editor_ready(page)
+        _type_query(page, "SELECT ?name WHERE { ?person foaf:name ?name }")
+        page.click(f"{ACTIVE} .yasqe_queryButton")
+        error = page.locator(f"{ACTIVE} .yasr .errorResult")
+        expect(error).to_contain_text(
+            "the prefix foaf: is not declared; add PREFIX foaf: <http://xmlns.com/foaf/0.1/>",
+            timeout=WAIT_MS,
         )
+        _type_query(page, "SELECT ?p ?name WHERE { ?p rdfs:label ?name } GROUP BY ?p")
+        page.click(f"{ACTIVE} .yasqe_queryButton")
+        expect(error).to_contain_text("?name is selected but not grouped", timeout=WAIT_MS)
+        screenshot(page, "query-ui/error-message")
         assert recorded.foreign_requests() == []

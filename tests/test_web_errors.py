@@ -160,10 +160,10 @@ FAILURES = [
     ),
     (_outcome("failed", "RuntimeError: broke at /srv/peacekg"), 500, None, LOGGED),
     (
-        _outcome("syntax", "error at 1:9: expected ..."),
+        _outcome("syntax", "SPARQL syntax error at line 1, column 9: expected BY"),
         400,
         None,
-        "400 Bad Request: SPARQL syntax error: error at 1:9: expected ...",
+        "400 Bad Request: SPARQL syntax error at line 1, column 9: expected BY",
     ),
     (
         _outcome("not-acceptable", "graph"),

@@ -32,6 +32,7 @@ SCHEMA = "https://schema.org/"
 OA = "http://www.w3.org/ns/oa#"
 VANN = "http://purl.org/vocab/vann/"
 WD = "http://www.wikidata.org/entity/"
+WDT = "http://www.wikidata.org/prop/direct/"
 
 REUSED = {
     "rdf": RDF,
@@ -47,6 +48,7 @@ REUSED = {
     "oa": OA,
     "vann": VANN,
     "wd": WD,
+    "wdt": WDT,
 }
 
 
@@ -87,7 +89,9 @@ class Namespaces:
         return iri(f"{self.base}graph/{name}")
 
     def prefixes(self) -> dict[str, str]:
-        """Prefixes for serialisations and queries: reused vocabularies plus ours."""
+        """Prefixes for serialisations and queries: reused vocabularies plus ours. Queries may
+        use them without PREFIX lines (on /sparql, in the query UI and in `peacekg query`), as
+        WDQS users use wd: and wdt:; the service description lists them."""
         ours = {
             "pk": self.pk_ns,
             "rank": f"{self.base}code/rank/",
@@ -97,6 +101,7 @@ class Namespaces:
             "unit": f"{self.base}code/unit/",
             "eventkind": f"{self.base}code/event-kind/",
             "status": f"{self.base}code/status/",
+            "linkstatus": f"{self.base}code/link-status/",
             "person": f"{self.base}id/person/",
             "operation": f"{self.base}id/operation/",
             "organization": f"{self.base}id/organization/",

@@ -9,6 +9,7 @@ target, or a query mentioning SERVICE that we cannot parse, is refused.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from pyparsing import ParseException
 from rdflib.plugins.sparql.algebra import translateQuery
@@ -34,12 +35,13 @@ def _targets(node: object, found: list[object]) -> None:
             _targets(item, found)
 
 
-def service_targets(query: str) -> list[object]:
-    """The SERVICE targets of a query (IRIs or variables); [] when it has none."""
+def service_targets(query: str, prefixes: Mapping[str, str] | None = None) -> list[object]:
+    """The SERVICE targets of a query (IRIs or variables); [] when it has none. `prefixes`
+    are the predeclared ones the query may use without declaring them."""
     if not MENTIONS_SERVICE.search(query):
         return []
     try:
-        algebra = translateQuery(parseQuery(query))
+        algebra = translateQuery(parseQuery(query), initNs=dict(prefixes or {}))
     except ParseException as exc:  # safe by default: what we cannot check does not run
         raise ServiceRefusedError(
             f"this query mentions SERVICE but could not be parsed to check it: {exc}"
@@ -53,10 +55,12 @@ def service_targets(query: str) -> list[object]:
     return found
 
 
-def check_services(query: str, allowlist: tuple[str, ...]) -> tuple[str, ...]:
+def check_services(
+    query: str, allowlist: tuple[str, ...], prefixes: Mapping[str, str] | None = None
+) -> tuple[str, ...]:
     """The endpoints the query calls by SERVICE (none: a local query); ServiceRefusedError
     unless every one is on the allowlist."""
-    targets = service_targets(query)
+    targets = service_targets(query, prefixes)
     for target in targets:
         if not isinstance(target, URIRef):
             raise ServiceRefusedError("SERVICE with a variable endpoint is not allowed here")

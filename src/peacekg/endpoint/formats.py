@@ -77,11 +77,15 @@ RENDERERS: tuple[Renderer, ...] = (
     ),
     Renderer("csv", R, ("text/csv",), "csv", QueryResultsFormat.CSV),
     Renderer("tsv", R, ("text/tab-separated-values",), "tsv", QueryResultsFormat.TSV),
+    # Turtle and N-Triples are both N3: format=n3 (SPARQLWrapper's) names the two
     Renderer(
         "turtle", G, ("text/turtle", "application/x-turtle"), "ttl", RdfFormat.TURTLE,
-        prefixes=True,
+        ("n3",), prefixes=True,
     ),
-    Renderer("ntriples", G, ("application/n-triples", "text/plain"), "nt", RdfFormat.N_TRIPLES),
+    Renderer(
+        "ntriples", G, ("application/n-triples", "text/plain"), "nt", RdfFormat.N_TRIPLES,
+        ("n3",),
+    ),
     Renderer(
         "jsonld", G, ("application/ld+json", "application/json"), "jsonld", RdfFormat.JSON_LD,
         ("json-ld", "json"),
@@ -119,6 +123,12 @@ def split_extension(path: str, offered: Sequence[Renderer]) -> tuple[str, str | 
     return path, None
 
 
+def named(formats: Sequence[str]) -> list[Renderer]:
+    """The rows that `format=` values name, in the order given; values naming none are skipped
+    (clients send names we lack beside ones we have: format=rdf+xml&format=application/rdf+xml)."""
+    return [r for value in formats for r in RENDERERS if r.named_by(value.strip().lower())]
+
+
 def negotiate(
     offered: Sequence[Renderer],
     accept: MIMEAccept,
@@ -127,18 +137,27 @@ def negotiate(
 ) -> Renderer | None:
     """The renderer among `offered` that a request asks for, or None when none fits.
 
-    The URL's extension decides first. Then `format=`: the first value that names a row of the
-    table (clients such as SPARQLWrapper send several, e.g. format=rdf+xml&format=application/
-    rdf+xml) picks the first such row on offer; values naming no row are ignored. Then Accept,
-    with q-values and wildcards; a request without Accept gets the first renderer on offer.
+    The URL's extension decides first. Then `format=`: the values that name rows of the table
+    (clients such as SPARQLWrapper send several, e.g. format=rdf+xml&format=application/
+    rdf+xml) narrow the choice to those rows on offer, and Accept chooses among them if they
+    are several (format=n3 names Turtle and N-Triples, both N3); values naming no row are
+    ignored here (/sparql refuses a `format=` that names none). Then Accept, with q-values and
+    wildcards; a request without Accept gets the first renderer on offer.
     """
     if extension is not None:
         return by_extension(extension, offered)
-    named = [r for value in formats for r in RENDERERS if r.named_by(value.strip().lower())]
-    if named:
-        return next((r for r in named if r in offered), None)
+    if asked := named(formats):
+        candidates = list(dict.fromkeys(r for r in asked if r in offered))
+        if len(candidates) > 1 and accept:
+            return _by_accept(candidates, accept) or candidates[0]
+        return candidates[0] if candidates else None
     if not accept:
         return offered[0] if offered else None
+    return _by_accept(offered, accept)
+
+
+def _by_accept(offered: Sequence[Renderer], accept: MIMEAccept) -> Renderer | None:
+    """The offered renderer the Accept header prefers (q-values, wildcards), or None."""
     types = [(r.media_type, r) for r in offered]  # registered types before the others
     types += [(m, r) for r in offered for m in r.media_types[1:]]
     best = accept.best_match([m for m, _ in types], default=None)

@@ -1,7 +1,8 @@
 """Run SPARQL on the built store with the Oxigraph engine, and render results for a terminal.
 
 Queries see the union of all graphs as their default graph (GRAPH still picks one), which is
-what researchers expect from a dataset split into per-article graphs.
+what researchers expect from a dataset split into per-article graphs, and may use the project's
+prefixes without declaring them, as on /sparql.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pyoxigraph import (
     Store,
 )
 
+from peacekg.endpoint.explain import explain
 from peacekg.endpoint.formats import Kind, for_kind
 from peacekg.namespaces import XSD, prefixed_name
 
@@ -23,7 +25,11 @@ FORMATS = {r.name: r.native for r in for_kind(Kind.RESULTS)}
 
 
 def run(store: Store, sparql: str, prefixes: dict[str, str]) -> object:
-    return store.query(sparql, use_default_graph_as_union=True, prefixes=prefixes)
+    """The query's result; a SyntaxError says what is wrong in the words /sparql uses."""
+    try:
+        return store.query(sparql, use_default_graph_as_union=True, prefixes=prefixes)
+    except SyntaxError as exc:
+        raise SyntaxError(explain(sparql, str(exc), prefixes)) from None
 
 
 def _short(term: object, prefixes: dict[str, str]) -> str:

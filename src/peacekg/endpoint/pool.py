@@ -39,6 +39,7 @@ from pyoxigraph import (
     serialize,
 )
 
+from peacekg.endpoint.explain import explain
 from peacekg.endpoint.formats import BY_RENDERER_NAME, Kind, Renderer
 from peacekg.endpoint.sparqltext import outer_clauses, reorder_tsv, star_order
 from peacekg.releases import NoGraphError
@@ -105,8 +106,9 @@ def _limit(lines: bytes, limit: int, header: int = 0) -> tuple[bytes, int, bool]
 
 
 def execute(store: Store, job: QueryJob, prefixes: dict[str, str]) -> Outcome:
-    """Run one query and serialise it natively (in a worker, or in process: InProcessPool)."""
-    options: dict[str, object] = {"base_iri": job.base_iri}
+    """Run one query and serialise it natively (in a worker, or in process: InProcessPool).
+    `prefixes` are predeclared: the query may use them without PREFIX lines."""
+    options: dict[str, object] = {"base_iri": job.base_iri, "prefixes": prefixes}
     has_from, star = outer_clauses(job.query)
     if job.default_graphs is None and job.named_graphs is None:
         if not has_from:  # the union would override the query's own FROM / FROM NAMED
@@ -117,7 +119,7 @@ def execute(store: Store, job: QueryJob, prefixes: dict[str, str]) -> Outcome:
     try:
         result = store.query(job.query, **options)  # type: ignore[arg-type]
     except SyntaxError as exc:
-        return Outcome("syntax", message=str(exc))
+        return Outcome("syntax", message=explain(job.query, str(exc), prefixes))
     kind = Kind.GRAPH if not isinstance(result, QuerySolutions | QueryBoolean) else Kind.RESULTS
     name = job.graph_format if kind is Kind.GRAPH else job.results_format
     if name is None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-# Comments, strings and IRIs (skipped), braces (nesting), and the keywords we look for.
-_SKIP = "|".join(
+# Comments, strings and IRIs: text in which no keyword, brace or prefix counts (also for explain).
+SKIP = "|".join(
     (
         r"#[^\n]*",  # a comment
         r"'''(?:[^'\\]|\\.|'(?!''))*'''",  # long strings
@@ -23,7 +23,7 @@ _SKIP = "|".join(
     )
 )
 _TOKENS = re.compile(
-    rf"(?P<skip>{_SKIP})|(?P<open>\{{)|(?P<close>\}})"
+    rf"(?P<skip>{SKIP})|(?P<open>\{{)|(?P<close>\}})"
     r"|(?<![\w?$:])(?P<keyword>FROM|SELECT)(?![\w:-])",
     re.IGNORECASE,
 )

@@ -9,6 +9,7 @@ from peacekg.endpoint.pool import Pool
 from peacekg.endpoint.served import GraphSource
 from peacekg.namespaces import Namespaces
 from peacekg.web import (
+    dumps,
     editor,
     health,
     http,
@@ -31,6 +32,6 @@ def create_app(
     namespaces = Namespaces(project.base_iri)
     app.extensions[EXTENSION] = AppState(settings, project, namespaces, source, pool)
     http.install(app)
-    for blueprint in (health, protocol, pages, resources, void, ontology_docs, editor):
+    for blueprint in (health, protocol, pages, dumps, resources, void, ontology_docs, editor):
         app.register_blueprint(blueprint.blueprint)
     return app

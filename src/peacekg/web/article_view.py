@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from flask import render_template
 
+from peacekg.web.cite import resource_citation
 from peacekg.web.linked import href, prefixed, select
 
 
@@ -76,4 +77,5 @@ def render(iri: str) -> str:
         claims=claims,
         mentions=len(quotes) - claims,
         data_path=(href(iri) or "").replace("/page/", "/data/", 1),
+        cite=resource_citation(iri, meta["title"], []),
     )

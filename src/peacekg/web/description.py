@@ -1,20 +1,25 @@
 """The SPARQL 1.1 Service Description of the endpoint, with a VoID description of its dataset.
 
-Served at GET /sparql without a query, by content negotiation over the graph renderers.
+Served at GET /sparql without a query, by content negotiation over the graph renderers. The
+prefixes a query may use without declaring them are listed as SHACL prefix declarations
+(`sh:declare [ sh:prefix "pk" ; sh:namespace "…"^^xsd:anyURI ]`), the one W3C vocabulary for
+a prefix as data; SPARQL Service Description has no term for them.
 """
 
 from __future__ import annotations
 
 from flask import Response
-from pyoxigraph import BlankNode, NamedNode, Quad
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
 from peacekg.endpoint.formats import Kind, for_kind
-from peacekg.namespaces import RDF
+from peacekg.namespaces import RDF, RDFS, XSD
 from peacekg.web.http import choose
 from peacekg.web.state import state
 from peacekg.web.void import PREFIXES, VOID, dataset_quads, integer, rdf_answer
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
+SH = "http://www.w3.org/ns/shacl#"
+PREDECLARED = "Queries may use the prefixes declared here (sh:declare) without PREFIX lines."
 
 
 def description_quads(endpoint: str, host: str) -> list[Quad]:
@@ -35,6 +40,7 @@ def description_quads(endpoint: str, host: str) -> list[Quad]:
         (default_graph, RDF + "type", NamedNode(SD + "Graph")),
         (default_graph, VOID + "triples", integer(stats["triples"])),
     ]
+    facts += prefix_declarations(service, app.namespaces.prefixes())
     if app.settings.service_allowlist:
         facts.append((service, SD + "feature", NamedNode(SD + "BasicFederatedQuery")))
     for renderer in for_kind(Kind.RESULTS) + for_kind(Kind.GRAPH):
@@ -53,11 +59,27 @@ def description_quads(endpoint: str, host: str) -> list[Quad]:
     return quads + dataset_quads(dataset, host)
 
 
+Fact = tuple[object, str, object]
+
+
+def prefix_declarations(service: NamedNode, prefixes: dict[str, str]) -> list[Fact]:
+    """The predeclared prefixes, each an `sh:declare` of the service, and a comment saying so."""
+    facts: list[Fact] = [(service, RDFS + "comment", Literal(PREDECLARED))]
+    for prefix, namespace in prefixes.items():
+        declaration = BlankNode()
+        facts += [
+            (service, SH + "declare", declaration),
+            (declaration, SH + "prefix", Literal(prefix)),
+            (declaration, SH + "namespace", Literal(namespace, datatype=NamedNode(XSD + "anyURI"))),
+        ]
+    return facts
+
+
 def service_description() -> Response:
     """The description, in the graph format the request asks for (406 if none fits)."""
     return rdf_answer(
         "service description",
         lambda host: description_quads(host + "sparql", host),
         choose(for_kind(Kind.GRAPH)),
-        {"sd": SD, **PREFIXES},
+        {"sd": SD, "sh": SH, **PREFIXES},
     )

@@ -17,6 +17,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask.typing import ResponseReturnValue
 
 from peacekg.endpoint.formats import Kind, for_kind
+from peacekg.web.cite import release_citation, served_release
 from peacekg.web.http import choose, conditional
 from peacekg.web.state import state
 
@@ -63,13 +64,12 @@ def yasgui_installed() -> bool:
 
 
 def default_query(prefixes: dict[str, str]) -> str:
-    """What a new editor tab starts with: every predefined prefix, and a small query using two."""
-    width = max(len(p) for p in prefixes) + 1
-    lines = [f"PREFIX {p + ':':<{width}} <{iri}>" for p, iri in prefixes.items()]
+    """What a new editor tab starts with: a small query using two of the predeclared prefixes,
+    which need no PREFIX lines (as on WDQS), and a comment that says so."""
+    shown = ", ".join(f"{p}:" for p in ("pk", "rdfs", "schema", "wd") if p in prefixes)
     return "\n".join(
         [
-            *lines,
-            "",
+            f"# {shown} and the other prefixes listed below are predeclared (no PREFIX lines)",
             "SELECT ?officer ?name WHERE {",
             "  ?officer a pk:Officer ;",
             "           rdfs:label ?name .",
@@ -84,7 +84,9 @@ def default_query(prefixes: dict[str, str]) -> str:
 def query_page() -> ResponseReturnValue:
     prefixes = state().namespaces.prefixes()
     found = examples(state().project.queries_dir)
+    served = served_release(state().source)
     config = {
+        "release": served.id if served else None,
         "endpoint": url_for("sparql.sparql").rstrip("/"),
         "page": url_for("editor.query_page"),
         "prefixes": prefixes,
@@ -98,7 +100,18 @@ def query_page() -> ResponseReturnValue:
         config=config,
         yasgui=yasgui_installed(),
         initial_query=request.args.get("query") or config["defaultQuery"],
+        release=served,
+        notice=release_notice(request.args.get("release"), served.id if served else None),
+        cite=release_citation(served),
     )
+
+
+def release_notice(asked: str | None, served: str | None) -> dict[str, object] | None:
+    """What a permalink made on another release must say: the graph has changed since, and the
+    dumps that hold the graph it was made on (unless that release was pruned)."""
+    if not asked or served is None or asked == served:
+        return None
+    return {"release": asked, "kept": state().source.find(asked) is not None}
 
 
 @blueprint.get("/queries/<name>.rq")

@@ -14,15 +14,19 @@ from collections.abc import Sequence
 from flask import Response, request
 from werkzeug.exceptions import (
     BadGateway,
+    BadRequest,
     HTTPException,
     InternalServerError,
     NotAcceptable,
+    NotFound,
     ServiceUnavailable,
 )
 
-from peacekg.endpoint.formats import Renderer
+from peacekg.endpoint.formats import Kind, Renderer
 
 log = logging.getLogger(__name__)
+QUERY_FORMS = {Kind.RESULTS: "SELECT, ASK", Kind.GRAPH: "CONSTRUCT, DESCRIBE"}
+"""Which queries answer in each kind of format, for messages about formats."""
 
 
 class QueryTimeout(ServiceUnavailable):
@@ -67,6 +71,36 @@ class NoFormat(NotAcceptable):
         types = ", ".join(r.media_type for r in offered)
         super().__init__(
             f"no format of {what} matches the Accept header or 'format'; it comes as {types}"
+        )
+
+
+class ReleaseNotFound(NotFound):
+    """A release id this server does not keep (pruned, or never made): says which it does, so
+    that whoever follows an old citation finds the nearest release that is still there."""
+
+    def __init__(self, wanted: str, kept: Sequence[str], host: str) -> None:
+        shown = wanted if len(wanted) <= 80 else wanted[:80] + "…"
+        listed = ", ".join(f"{host}dumps/{release}/" for release in kept) or "none"
+        super().__init__(
+            f"no release {shown!r} here: it was pruned or never existed. Releases kept: "
+            f"{listed}. What changed between them: {host}dumps"
+        )
+
+
+class UnknownFormat(BadRequest):
+    """`format=` names no format we have (on /sparql, where the client chose it on purpose):
+    says which names there are, by kind, rather than silently answering in another."""
+
+    def __init__(self, given: Sequence[str], offered: Sequence[Renderer]) -> None:
+        shown = ", ".join(repr(g if len(g) <= 40 else g[:40] + "…") for g in given[:3])
+        kinds = dict.fromkeys(r.kind for r in offered)
+        names = " or ".join(
+            f"{', '.join(r.name for r in offered if r.kind is kind)} ({QUERY_FORMS.get(kind, '')})"
+            for kind in kinds
+        )
+        super().__init__(
+            f"format={shown} names no format here; use {names}, or a media type, or leave "
+            "format out and send an Accept header"
         )
 
 

@@ -1,21 +1,25 @@
 """The HTTP rules every route shares, each written once: which format a request gets (`choose`),
-when an answer is unchanged (`conditional`), CORS, gzip, and the error handler's installation."""
+when an answer is unchanged (`conditional`), which release answered (a header), CORS, gzip,
+and the error handler's installation."""
 
 from __future__ import annotations
 
 import gzip
 import hashlib
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from flask import Flask, Response, request
+from flask import Flask, Response, request, send_from_directory
 from werkzeug.exceptions import NotFound
 
 from peacekg.endpoint.formats import Renderer, negotiate
+from peacekg.releases import NoGraphError
 from peacekg.web.errors import NoFormat, error_response
 from peacekg.web.state import state
 
 GZIP_MIN_BYTES = 1024
-EXPOSED = "ETag, X-Result-Rows, X-Result-Limit, X-Result-Truncated"
+RELEASE_HEADER = "X-Peacekg-Release"
+EXPOSED = f"ETag, X-Result-Rows, X-Result-Limit, X-Result-Truncated, {RELEASE_HEADER}"
 
 
 def choose(
@@ -60,6 +64,24 @@ def conditional(key: object, make: Callable[[], Response], *, file: bool = False
     return response
 
 
+def file_in(directory: Path, name: str) -> Response:
+    """A file as it is, typed by its name (a .gz is Content-Encoding: gzip); `conditional`
+    answers If-None-Match and Range for it."""
+    return send_from_directory(directory, name, conditional=False, etag=False)
+
+
+def _release(response: Response) -> Response:
+    """Name the release that answered, on every response from a built graph (SPARQL results
+    above all), so that a result can be traced to the dumps it can be re-obtained from."""
+    try:
+        release = state().source.release()
+    except NoGraphError:
+        return response
+    if release:
+        response.headers[RELEASE_HEADER] = release
+    return response
+
+
 def _cors(response: Response) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = EXPOSED
@@ -90,6 +112,7 @@ def _gzip(response: Response) -> Response:
 
 
 def install(app: Flask) -> None:
+    app.after_request(_release)
     app.after_request(_cors)
     app.after_request(_gzip)
     app.register_error_handler(Exception, error_response)

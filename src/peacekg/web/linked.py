@@ -65,8 +65,8 @@ def run(job: QueryJob) -> Outcome:
         raise PoolBusy from None
     except WorkerLostError:
         raise WorkerLost from None
-    if outcome.status == "syntax":
-        raise BadRequest(f"SPARQL syntax error: {outcome.message}")
+    if outcome.status == "syntax":  # the worker's words: endpoint.explain
+        raise BadRequest(outcome.message)
     if outcome.status == "not-acceptable":
         raise NoFormat(for_kind(Kind(outcome.message)), f"this query's {outcome.message}")
     if outcome.status == "service-failed":

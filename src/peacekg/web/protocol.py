@@ -1,7 +1,9 @@
 """`/sparql`: the SPARQL 1.1 Protocol for queries (read-only), by GET, form POST and direct POST.
 
-Errors are the client's to fix, so they come back as 4xx plain text with the parser's own
-message and position. Updates are refused: this endpoint never changes the graph.
+Errors are the client's to fix, so they come back as 4xx plain text that says what to change
+(endpoint.explain: the position, the undeclared prefix, the variable not grouped, ...). Queries
+may use the project's prefixes without declaring them. Updates are refused: this endpoint never
+changes the graph. A `format=` that names no format is a 400 that lists them.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ from werkzeug.exceptions import (
     UnsupportedMediaType,
 )
 
+from peacekg.endpoint.explain import READ_ONLY
 from peacekg.endpoint.federation import ServiceRefusedError, check_services
-from peacekg.endpoint.formats import BY_RENDERER_NAME, Kind, for_kind, negotiate
+from peacekg.endpoint.formats import BY_RENDERER_NAME, Kind, for_kind, named, negotiate
 from peacekg.endpoint.pool import QueryJob
 from peacekg.web import description
-from peacekg.web.errors import NoFormat
+from peacekg.web.errors import NoFormat, UnknownFormat
 from peacekg.web.http import conditional
 from peacekg.web.linked import run
 from peacekg.web.state import state
@@ -34,7 +37,6 @@ blueprint = Blueprint("sparql", __name__)
 FORM = "application/x-www-form-urlencoded"
 QUERY = "application/sparql-query"
 UPDATE = "application/sparql-update"
-READ_ONLY = "this endpoint is read-only; SPARQL Update is not accepted here."
 GRAPH_PARAMETERS = ("default-graph-uri", "named-graph-uri")
 
 
@@ -103,12 +105,10 @@ def _parse() -> ProtocolRequest:
                 NamedNode(iri)
             except ValueError as exc:
                 raise BadRequest(f"{name} {iri!r} is not an absolute IRI ({exc})") from None
-    return ProtocolRequest(
-        query,
-        graphs["default-graph-uri"],
-        graphs["named-graph-uri"],
-        tuple(params.getlist("format")),
-    )
+    formats = tuple(f for f in params.getlist("format") if f.strip())
+    if formats and not named(formats):
+        raise UnknownFormat(formats, for_kind(Kind.RESULTS) + for_kind(Kind.GRAPH))
+    return ProtocolRequest(query, graphs["default-graph-uri"], graphs["named-graph-uri"], formats)
 
 
 def _job(operation: ProtocolRequest) -> QueryJob:
@@ -123,7 +123,9 @@ def _job(operation: ProtocolRequest) -> QueryJob:
         raise NoFormat(for_kind(Kind.RESULTS) + for_kind(Kind.GRAPH), "query answers")
     settings = state().settings
     try:
-        services = check_services(operation.query, settings.service_allowlist)
+        services = check_services(
+            operation.query, settings.service_allowlist, state().namespaces.prefixes()
+        )
     except ServiceRefusedError as exc:
         raise Forbidden(str(exc)) from None
     explicit = bool(operation.default_graphs or operation.named_graphs)

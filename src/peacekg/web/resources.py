@@ -10,6 +10,7 @@ from pyoxigraph import NamedNode
 from peacekg.endpoint.formats import HTML, Kind, for_kind, split_extension
 from peacekg.namespaces import prefixed_name
 from peacekg.web import article_view
+from peacekg.web.cite import resource_citation, today
 from peacekg.web.http import choose, conditional
 from peacekg.web.linked import construct, href, iri_for, prefixed, select
 from peacekg.web.state import state
@@ -107,9 +108,11 @@ def page(path: str) -> ResponseReturnValue:
         iri = _existing(path)
         if path.startswith("article/") and "/" not in path[len("article/") :]:
             return Response(article_view.render(iri))
-        return Response(render_template("resource.html", **resource_view(iri)))
+        view = resource_view(iri)
+        cite = resource_citation(iri, str(view["label"]), view["evidence"])  # type: ignore[arg-type]
+        return Response(render_template("resource.html", **view, cite=cite))
 
-    return conditional((state().source.version(), "page", path), make)
+    return conditional((state().source.version(), "page", path, today()), make)
 
 
 # What a resource page asks the graph, each with {iri} for the resource.
@@ -126,16 +129,55 @@ SELECT ?s ?p (SAMPLE(?pl) AS ?plabel) (SAMPLE(?sl) AS ?slabel) WHERE {{
   OPTIONAL {{ ?p rdfs:label ?pl }} OPTIONAL {{ ?s rdfs:label|skos:prefLabel ?sl }}
 }} GROUP BY ?s ?p ORDER BY ?p ?s LIMIT 500"""
 EVIDENCE_QUERY = """
-SELECT DISTINCT ?claim ?claimLabel ?exact ?prefix ?suffix ?article ?title WHERE {{
+SELECT DISTINCT ?claim ?claimLabel ?exact ?start ?sentence ?sentenceStart ?article ?title WHERE {{
   {{ BIND (<{iri}> AS ?claim) ?claim pk:evidence/oa:hasTarget ?target }}
   UNION {{ ?claim ?p <{iri}> ; a pk:Claim ; pk:evidence/oa:hasTarget ?target }}
   UNION {{ ?claim oa:hasBody <{iri}> ; oa:motivatedBy oa:identifying ; oa:hasTarget ?target }}
-  ?target oa:hasSource ?article ; oa:hasSelector ?selector .
-  ?selector oa:exact ?exact ; oa:prefix ?prefix ; oa:suffix ?suffix .
+  ?target oa:hasSource ?article ; oa:hasSelector ?selector , ?position ;
+          pk:sentence ?sentence ; pk:sentenceStart ?sentenceStart .
+  ?selector oa:exact ?exact . ?position oa:start ?start .
   ?article schema:headline ?title .
   OPTIONAL {{ ?claim rdfs:label ?label }}
   BIND (COALESCE(?label, CONCAT("named as “", ?exact, "”")) AS ?claimLabel)
 }} ORDER BY ?title ?claim"""
+
+WIKIDATA_QUERY = """
+SELECT ?item ?status ?statusLabel ?checked ?note ?document ?matched ?url WHERE {{
+  ?record pk:linkSubject <{iri}> ; pk:linkTarget ?item ; pk:checkedOn ?checked ;
+          pk:linkStatus ?code ; pk:linkSource ?source .
+  ?code skos:notation ?status ; skos:prefLabel ?statusLabel .
+  ?source dcterms:title ?document ; pk:matchedLabel ?matched .
+  OPTIONAL {{ ?source schema:url ?url }}
+  OPTIONAL {{ ?record rdfs:comment ?note }}
+}} ORDER BY ?document"""
+ENTITY_KINDS = ("person", "operation", "organization", "unit", "place", "group")
+"""Registry entities: the resources that can have a Wikidata link."""
+LINK_WORDS = {
+    "verified": "verified: two or more independent sources pair the item with this entity",
+    "one-source": "one source: a single document pairs the item with this entity",
+    "resolved": "resolved: accepted from Wikidata's own answer, checked against the graph",
+}
+
+
+def wikidata_view(iri: str) -> dict[str, object] | None:
+    """The entity's Wikidata link with its status and sources, or why it has none; None for
+    what is not a registry entity (claims, articles, code-list members)."""
+    base = state().namespaces.base + "id/"
+    if not iri.startswith(tuple(f"{base}{kind}/" for kind in ENTITY_KINDS)) or "#" in iri:
+        return None
+    rows = select(prefixed(WIKIDATA_QUERY.format(iri=iri)))
+    if not rows:
+        return {"linked": False}
+    first = rows[0]
+    words = LINK_WORDS.get(first["status"], first["statusLabel"])
+    return {
+        "linked": True,
+        "item": first["item"],
+        "status": words,
+        "checked": first["checked"],
+        "note": first.get("note", ""),
+        "sources": rows,
+    }
 
 
 def resource_view(iri: str) -> dict[str, object]:
@@ -153,6 +195,10 @@ def resource_view(iri: str) -> dict[str, object]:
     for row in evidence:
         row["claim_href"], row["article_href"] = href(row["claim"]), href(row["article"])
         row["anchor"] = "fact-" + row["claim"].rsplit("/", 1)[-1]
+        # the quote within its sentence: what comes before it and after it
+        at = int(row["start"]) - int(row["sentenceStart"])
+        sentence = row["sentence"]
+        row["before"], row["after"] = sentence[:at], sentence[at + len(row["exact"]) :]
     types = [r for r in out if r["p"].endswith("#type")]
     links = [r for r in out if r["p"].endswith(("core#exactMatch", "schema.org/sameAs"))]
     return {
@@ -164,4 +210,5 @@ def resource_view(iri: str) -> dict[str, object]:
         "incoming": incoming,
         "evidence": evidence,
         "data_path": (href(iri) or "").replace("/page/", "/data/", 1),
+        "wikidata": wikidata_view(iri),
     }

@@ -25,6 +25,22 @@
   Yasqe.defaults.autocompleters = completers.slice();
   Yasgui.defaults.yasqe.autocompleters = completers.slice();
 
+  // The endpoint predeclares these prefixes (a query may use pk: without a PREFIX line), so the
+  // editor's tokenizer starts from them too: no "Prefix 'pk' is not defined" on such a line.
+  const sparqlMode = Yasqe.modes && Yasqe.modes.sparql11;
+  if (sparqlMode) {
+    Yasqe.defineMode("sparql11", function (options, modeOptions) {
+      const mode = sparqlMode(options, modeOptions);
+      const startState = mode.startState;
+      mode.startState = function () {
+        const state = startState.apply(this, arguments);
+        Object.assign(state.prefixes, config.prefixes);
+        return state;
+      };
+      return mode;
+    });
+  }
+
   const yasgui = new Yasgui(document.getElementById("yasgui"), {
     requestConfig: { endpoint: endpoint, method: "POST" },
     endpointCatalogueOptions: { getData: () => [{ endpoint: endpoint }] },
@@ -36,10 +52,38 @@
   });
   window.peacekgYasgui = yasgui;
 
+  // The release that answered the last query (its X-Peacekg-Release header), else the one the
+  // page was served from: the permalink records it, so that a later visit can tell.
+  let release = config.release;
+
   function permalinkFor(query) {
     const url = new URL(config.page, window.location.href);
     url.searchParams.set("query", query);
+    if (release) url.searchParams.set("release", release);
     return url.pathname + url.search;
+  }
+
+  function noteRelease(answered) {
+    if (!answered || answered === release) return;
+    release = answered;
+    const shown = document.getElementById("release");
+    if (shown) {
+      shown.href = new URL("/dumps/" + encodeURIComponent(answered) + "/", window.location.href).pathname;
+      shown.textContent = "";
+      shown.appendChild(document.createElement("code")).textContent = answered;
+    }
+  }
+
+  const watched = new WeakSet();
+  function watchAnswers(tab) {
+    const yasqe = tab && tab.getYasqe();
+    if (!yasqe || watched.has(yasqe)) return;
+    watched.add(yasqe);
+    yasqe.on("queryResponse", (_yasqe, response) => {
+      const headers = response && response.headers;
+      if (headers && typeof headers.get === "function") noteRelease(headers.get("X-Peacekg-Release"));
+      updatePermalink();
+    });
   }
 
   function updatePermalink() {
@@ -76,6 +120,8 @@
     });
   }
 
+  yasgui.on("query", (_yasgui, tab) => watchAnswers(tab));
+  watchAnswers(yasgui.getTab());
   for (const event of ["tabSelect", "tabChange", "tabAdd", "query", "queryResponse"]) {
     yasgui.on(event, () => window.setTimeout(updatePermalink, 0));
   }
