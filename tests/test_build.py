@@ -202,3 +202,17 @@ def test_a_build_on_a_terminal_shows_what_it_is_doing(project: Settings):
     assert process.wait(300) == 0
     for stage in ("assemble", "reason", "validate", "store", "dumps"):
         assert f"build: {stage}".encode() in shown, shown[-500:]
+
+
+def test_turtle_dumps_write_no_escaped_local_names(built):
+    """`place:kazakhstan\\#wikidata` is valid Turtle, but Virtuoso keeps the backslash in the
+    IRI: IRIs whose local name would need an escape are written in full instead."""
+    settings, _ = built
+    dumps = settings.output_dir / "dumps"
+    for name in ("peacekg.ttl", "peacekg.trig"):
+        text = (dumps / name).read_text(encoding="utf-8")
+        assert not re.search(r"[A-Za-z0-9_-]+:[^\s<>\"]*\\[#/?~.!$&'()*+,;=@%]", text), name
+        assert "<https://w3id.org/peacekg/id/place/kazakhstan#wikidata>" in text
+    # and they still say exactly what the N-Quads dump says
+    trig = set(parse(path=dumps / "peacekg.trig", format=RdfFormat.TRIG))
+    assert trig == set(parse(_gunzip(dumps / "peacekg.nq.gz"), format=RdfFormat.N_QUADS))

@@ -10,12 +10,14 @@ are those of any rebuild of it.
 
 from __future__ import annotations
 
+import bisect
 import gzip
 import hashlib
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from pyoxigraph import BlankNode, Quad, RdfFormat, Triple, parse, serialize
+from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Triple, parse, serialize
 
 DUMPS = {
     "peacekg.trig": "all named graphs, TriG",
@@ -48,6 +50,33 @@ def _union(quads: Iterable[Quad]) -> list[Triple]:
     return list(dict.fromkeys(q.triple for q in quads))
 
 
+ESCAPED = re.compile(r"[~.!$&'()*+,;=/?#@%]")
+"""Characters a Turtle local name must escape (PN_LOCAL_ESC), beyond a name's own letters."""
+
+
+def plain_prefixes(quads: list[Quad], prefixes: dict[str, str]) -> dict[str, str]:
+    """The prefixes under which every IRI of the data is a plain prefixed name.
+
+    A local name such as `kazakhstan#wikidata` is valid Turtle only escaped, `place:x\\#wikidata`,
+    and some stores (Virtuoso) keep the backslash in the IRI; a namespace that would need such
+    an escape is left out, so its IRIs are written in full and load the same everywhere."""
+    names = sorted(
+        {
+            t.value
+            for q in quads
+            for t in (q.subject, q.predicate, q.object, q.graph_name)
+            if isinstance(t, NamedNode)
+        }
+    )
+
+    def plain(namespace: str) -> bool:
+        start = bisect.bisect_left(names, namespace)
+        end = bisect.bisect_left(names, namespace + "\U0010ffff")
+        return not any(ESCAPED.search(n, len(namespace)) for n in names[start:end])
+
+    return {prefix: namespace for prefix, namespace in prefixes.items() if plain(namespace)}
+
+
 def write_dumps(
     quads: Iterable[Quad], directory: Path, prefixes: dict[str, str]
 ) -> dict[str, dict[str, object]]:
@@ -58,8 +87,9 @@ def write_dumps(
     directory.mkdir(parents=True, exist_ok=True)
     ordered = list(dict.fromkeys(quads))
     triples = _union(ordered)
-    serialize(ordered, directory / "peacekg.trig", RdfFormat.TRIG, prefixes=prefixes)
-    serialize(triples, directory / "peacekg.ttl", RdfFormat.TURTLE, prefixes=prefixes)
+    plain = plain_prefixes(ordered, prefixes)
+    serialize(ordered, directory / "peacekg.trig", RdfFormat.TRIG, prefixes=plain)
+    serialize(triples, directory / "peacekg.ttl", RdfFormat.TURTLE, prefixes=plain)
     # mtime=0 keeps the gzip bytes identical for identical content (reproducible dumps);
     # level 6, gzip's own default: close to the size of Python's default 9 in far less time.
     for name, data, fmt in (
