@@ -35,14 +35,18 @@ def free_port() -> int:
 
 
 def wait_healthy(
-    base: str, process: subprocess.Popen[bytes], timeout: float = START_TIMEOUT
+    base: str,
+    process: subprocess.Popen[bytes],
+    timeout: float = START_TIMEOUT,
+    health: str = "/health",
 ) -> None:
-    """Return once `base/health` answers 200; RuntimeError if the process dies or time runs out."""
+    """Return once `base + health` answers 200; RuntimeError if the process dies or time runs
+    out. Other servers (Oxigraph's, Virtuoso) are ready when some page of theirs answers."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited with {process.returncode}")
-        with contextlib.suppress(OSError), urllib.request.urlopen(base + "/health", timeout=2) as r:
+        with contextlib.suppress(OSError), urllib.request.urlopen(base + health, timeout=2) as r:
             if r.status == 200:
                 return
         time.sleep(0.2)
@@ -80,6 +84,7 @@ def running(
     *,
     started: Callable[[subprocess.Popen[bytes]], None] | None = None,
     timeout: float = START_TIMEOUT,
+    health: str = "/health",
 ) -> Iterator[Running]:
     """Run `command` ('{port}' in it becomes a free port of 127.0.0.1) until the block ends.
 
@@ -99,7 +104,7 @@ def running(
     base = f"http://127.0.0.1:{port}"
     try:
         try:
-            wait_healthy(base, process, timeout)
+            wait_healthy(base, process, timeout, health)
         except RuntimeError as exc:
             raise ServerStartError(f"{exc}; see {log}") from None
         yield Running(base, port, process, log)
