@@ -31,7 +31,6 @@ from pyoxigraph import (
     QueryBoolean,
     QueryResultsFormat,
     QuerySolutions,
-    QueryTriples,
     RdfFormat,
     Store,
     parse,
@@ -70,7 +69,7 @@ class QueryJob:
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # ok | syntax | not-acceptable | service-failed | failed
+    status: str  # ok | syntax | not-acceptable | service-failed | backend-failed | failed
     body: bytes = b""
     renderer: str = ""
     rows: int = 0
@@ -120,7 +119,20 @@ def execute(store: Store, job: QueryJob, prefixes: dict[str, str]) -> Outcome:
         result = store.query(job.query, **options)  # type: ignore[arg-type]
     except SyntaxError as exc:
         return Outcome("syntax", message=explain(job.query, str(exc), prefixes))
-    kind = Kind.GRAPH if not isinstance(result, QuerySolutions | QueryBoolean) else Kind.RESULTS
+    if isinstance(result, QuerySolutions | QueryBoolean):
+        return render(result, job, prefixes, star)
+    return render(result.serialize(format=RdfFormat.N_TRIPLES) or b"", job, prefixes, star)  # type: ignore[union-attr]
+
+
+Answer = QuerySolutions | QueryBoolean | bytes
+"""A query's result to render: solutions, a boolean, or a graph as N-Triples (a triple a line),
+from the embedded store or parsed from a remote one's answer (endpoint.remote)."""
+
+
+def render(result: Answer, job: QueryJob, prefixes: dict[str, str], star: int | None) -> Outcome:
+    """The result in the job's renderer, cut at its row limit; `star` is where the outer
+    `SELECT *` is (sparqltext.outer_clauses), whose columns keep the query's order."""
+    kind = Kind.GRAPH if isinstance(result, bytes) else Kind.RESULTS
     name = job.graph_format if kind is Kind.GRAPH else job.results_format
     if name is None:
         return Outcome("not-acceptable", message=kind.value)
@@ -129,7 +141,7 @@ def execute(store: Store, job: QueryJob, prefixes: dict[str, str]) -> Outcome:
         return Outcome("ok", result.serialize(format=renderer.native), name, rows=1)  # type: ignore[arg-type]
     if isinstance(result, QuerySolutions):
         return _solutions(result, job, star, renderer)
-    return _triples(result, job, renderer, prefixes)  # type: ignore[arg-type]
+    return _triples(result, job, renderer, prefixes)
 
 
 def _solutions(
@@ -148,10 +160,10 @@ def _solutions(
 
 
 def _triples(
-    result: QueryTriples, job: QueryJob, renderer: Renderer, prefixes: dict[str, str]
+    ntriples: bytes, job: QueryJob, renderer: Renderer, prefixes: dict[str, str]
 ) -> Outcome:
     """CONSTRUCT/DESCRIBE results cut at the row limit on their N-Triples lines."""
-    lines, rows, truncated = _limit(result.serialize(format=RdfFormat.N_TRIPLES), job.row_limit)
+    lines, rows, truncated = _limit(ntriples, job.row_limit)
     fmt = renderer.native
     assert isinstance(fmt, RdfFormat)
     if fmt is RdfFormat.N_TRIPLES:

@@ -64,6 +64,14 @@ class ServiceFailed(BadGateway):
         super().__init__(f"a SERVICE call failed: {reason}")
 
 
+class BackendFailed(BadGateway):
+    """The remote store that `serve --backend` queries is down, dropped the query or answered
+    nonsense: the message names it, so the operator knows where to look."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"{reason}; try again later")
+
+
 class NoFormat(NotAcceptable):
     """Nothing on offer matches the Accept header or `format=`; says what is offered."""
 

@@ -21,7 +21,14 @@ from peacekg.endpoint.pool import (
     QueryTimeoutError,
     WorkerLostError,
 )
-from peacekg.web.errors import NoFormat, PoolBusy, QueryTimeout, ServiceFailed, WorkerLost
+from peacekg.web.errors import (
+    BackendFailed,
+    NoFormat,
+    PoolBusy,
+    QueryTimeout,
+    ServiceFailed,
+    WorkerLost,
+)
 from peacekg.web.state import state
 
 DEREFERENCEABLE = ("id/", "code/", "graph/")
@@ -71,6 +78,8 @@ def run(job: QueryJob) -> Outcome:
         raise NoFormat(for_kind(Kind(outcome.message)), f"this query's {outcome.message}")
     if outcome.status == "service-failed":
         raise ServiceFailed(outcome.message)
+    if outcome.status == "backend-failed":  # serve --backend: endpoint.remote
+        raise BackendFailed(outcome.message)
     if outcome.status != "ok":
         raise RuntimeError(f"query failed ({outcome.status}): {outcome.message}")
     return outcome

@@ -1,5 +1,5 @@
 """`peacekg serve`: the endpoint on waitress, a production WSGI server, over the built graph or
-over RDF files given with --data."""
+over RDF files given with --data; with --backend, queries go to a remote store instead."""
 
 from __future__ import annotations
 
@@ -11,27 +11,52 @@ import sys
 import waitress
 
 from peacekg.config import ServerSettings, Settings
-from peacekg.endpoint.pool import QueryPool
+from peacekg.endpoint.pool import Pool, QueryPool
+from peacekg.endpoint.remote import RemotePool
 from peacekg.endpoint.served import GraphSource, load_data_files
 from peacekg.namespaces import Namespaces
-from peacekg.releases import open_store
+from peacekg.releases import current_release, open_store
 from peacekg.web import create_app
 
 log = logging.getLogger("peacekg")
 
 
-def serve(project: Settings, server: ServerSettings) -> None:
+def _source(project: Settings, server: ServerSettings) -> GraphSource:
+    """What is served: --data files, or the build directory's current release (with --backend,
+    only its manifest and dumps are read; the remote holds the store)."""
     if server.data_files:
-        source = load_data_files(server.data_files)
+        if server.backend:
+            raise ValueError("--data and --backend exclude each other: serve one or the other")
+        return load_data_files(server.data_files)
+    if server.backend:
+        current_release(project.output_dir)  # fail now, clearly, if no release is there
     else:
         open_store(project.output_dir)  # fail now, clearly, if nothing (readable) is built
-        source = GraphSource(build_dir=project.output_dir)
-    prefixes = Namespaces(project.base_iri).prefixes()
-    pool = QueryPool(
-        source.store_path, server.workers, server.timeout, prefixes, server.worker_memory
+    return GraphSource(build_dir=project.output_dir)
+
+
+def _pool(source: GraphSource, server: ServerSettings, prefixes: dict[str, str]) -> Pool:
+    """Worker processes over the embedded store, or requests to the --backend store."""
+    if not server.backend:
+        return QueryPool(
+            source.store_path, server.workers, server.timeout, prefixes, server.worker_memory
+        )
+    remote = RemotePool(
+        server.backend, server.timeout, prefixes, server.workers, server.backend_timeout_param
     )
+    remote.check()
+    return remote
+
+
+def serve(project: Settings, server: ServerSettings) -> None:
+    source = _source(project, server)
+    pool = _pool(source, server, Namespaces(project.base_iri).prefixes())
     app = create_app(server, source, pool, project)
-    print(f"serving {source.version()} on http://{server.host}:{server.port}/sparql", flush=True)
+    answered = f" (queries answered by {server.backend})" if server.backend else ""
+    print(
+        f"serving {source.version()} on http://{server.host}:{server.port}/sparql{answered}",
+        flush=True,
+    )
     # SIGTERM (a service manager stopping us) must run the clean-up below like Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
