@@ -19,6 +19,8 @@ FORBIDDEN = {
     "build": ("endpoint", "web", "wikidata"),
     "endpoint": ("inputs", "mapping", "build", "wikidata"),
     "web": ("inputs", "mapping", "build", "wikidata"),
+    # publishing reads releases only: never the build, and not the serving side
+    "publish": ("inputs", "mapping", "build", "endpoint", "web", "wikidata"),
 }
 
 

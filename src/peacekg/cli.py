@@ -20,6 +20,8 @@ from peacekg.errors import BuildErrors, InputError
 from peacekg.inputs.seeds import load_articles
 from peacekg.mapping.coverage import Gap, gaps
 from peacekg.namespaces import Namespaces
+from peacekg.publish.command import add_parser as add_publish_parser
+from peacekg.publish.remote import PublishError
 from peacekg.releases import NoGraphError, open_store, read_manifest
 from peacekg.web.serve import serve
 from peacekg.wikidata.command import add_parser as add_wikidata_parser
@@ -123,6 +125,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         workers=args.workers,
         data_files=tuple(args.data) if args.data else None,
         service_allowlist=tuple(args.allow_service) if args.allow_service else None,
+        backend=args.backend,
+        backend_timeout_param=args.backend_timeout_param,
     )
     serve(settings, server)
     return 0
@@ -195,6 +199,7 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     q.add_argument("--format", choices=["table", *FORMATS], default="table")
     q.set_defaults(run=_query)
     add_wikidata_parser(sub)
+    add_publish_parser(sub)
     return p
 
 
@@ -219,6 +224,18 @@ def _add_serve_parser(sub: argparse._SubParsersAction) -> None:
         metavar="URL",
         help="SPARQL endpoints that SERVICE may call (default: none)",
     )
+    s.add_argument(
+        "--backend",
+        metavar="URL",
+        help="answer queries from this remote SPARQL endpoint holding the same release "
+        "(e.g. Oxigraph server's http://host:7878/query) instead of the embedded store; "
+        "pages, VoID and dumps still come from the build directory",
+    )
+    s.add_argument(
+        "--backend-timeout-param",
+        metavar="NAME",
+        help="the remote's own timeout parameter, given --timeout in ms (Virtuoso: timeout)",
+    )
     s.set_defaults(run=_serve)
 
 
@@ -230,7 +247,7 @@ def _configure_logging() -> None:
     logging.getLogger().setLevel(logging.WARNING)
 
 
-FROM_A_BUILD = frozenset({"query", "serve"})
+FROM_A_BUILD = frozenset({"query", "serve", "publish"})
 """Commands that need a build directory only, not the project's inputs."""
 
 
@@ -281,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         NoGraphError,
         ReasonerUnavailableError,
         GraphvizMissingError,
+        PublishError,
         ValueError,
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -85,6 +85,15 @@ class Settings:
         return settings
 
 
+PUBLISH_TOKEN_VARIABLE = "PEACEKG_PUBLISH_TOKEN"
+
+
+def publish_token() -> str | None:
+    """The bearer token `peacekg publish` sends when no --user is given: from the environment,
+    so that it stays out of shell history and process lists."""
+    return os.environ.get(PUBLISH_TOKEN_VARIABLE) or None
+
+
 @dataclass(frozen=True)
 class ServerSettings:
     """How the SPARQL endpoint serves: address, limits, and which remote services it may call."""
@@ -107,6 +116,11 @@ class ServerSettings:
     """Endpoint URLs SERVICE may call; empty turns federation off."""
     data_files: tuple[Path, ...] = ()
     """Serve these RDF files instead of the built graph."""
+    backend: str | None = None
+    """A remote store's SPARQL query endpoint that answers queries instead of the embedded store
+    (endpoint.remote); pages, VoID and dumps still read the build directory."""
+    backend_timeout_param: str | None = None
+    """The remote's own timeout parameter (in ms), if it has one: Virtuoso's `timeout`."""
 
     @classmethod
     def from_env(cls, **overrides: object) -> ServerSettings:
@@ -117,6 +131,7 @@ class ServerSettings:
             "timeout": _number(float, "PEACEKG_TIMEOUT"),
             "workers": _number(int, "PEACEKG_WORKERS"),
             "row_limit": _number(int, "PEACEKG_ROW_LIMIT"),
+            "backend": os.environ.get("PEACEKG_BACKEND"),
             "worker_memory": _number(int, "PEACEKG_WORKER_MEMORY"),
             "service_allowlist": tuple(
                 u for u in os.environ.get("PEACEKG_SERVICE_ALLOWLIST", "").split() if u

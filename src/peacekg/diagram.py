@@ -88,7 +88,7 @@ def diagram_dot(ontology_dir: Path) -> str:
     return "\n".join(lines)
 
 
-STAGES = ("inputs", "mapping", "build", "releases", "endpoint", "web", "wikidata")
+STAGES = ("inputs", "mapping", "build", "releases", "endpoint", "web", "publish", "wikidata")
 """The stages in the order data flows through them (releases is a module, the rest packages)."""
 
 

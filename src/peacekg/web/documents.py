@@ -30,6 +30,7 @@ TITLES = {
     "reasoning": "Reasoning and validation",
     "wikidata": "Wikidata links",
     "architecture": "How the code is organised",
+    "deploy": "Running at scale",
     "readme": "About the project",
 }
 """The documents the docs pages list, in this order, with their titles; any other docs/*.md is

@@ -1,0 +1,193 @@
+"""`peacekg publish` to a real Oxigraph server (the `oxigraph` package): every graph under its
+name with the manifest's count, nothing re-sent when nothing changed, only the changed graphs
+after an article changes, recovery after an interrupted publish, and readable errors from
+stand-in servers (401, a rejected graph) and a closed port."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from peacekg.build.pipeline import BuildResult, build
+from peacekg.cli import main
+from peacekg.config import Settings
+from peacekg.endpoint.process import free_port
+from peacekg.namespaces import Namespaces
+from peacekg.publish.graphs import find_release
+from peacekg.publish.publisher import publication_graph, publish, remote_counts, status
+from peacekg.publish.remote import Endpoints, PublishError, Remote
+from support.stores import oxigraph_server
+
+pytestmark = pytest.mark.process
+
+MALI = Path("mappings/articles/2023-10-31-mali-return.yaml")
+NS = Namespaces()
+
+
+@pytest.fixture
+def remote_store(tmp_path: Path) -> Iterator[str]:
+    """An empty, writable Oxigraph server."""
+    with oxigraph_server(tmp_path / "remote", read_only=False) as base:
+        yield base
+
+
+def _publish(build_dir: Path, *args: str) -> int:
+    return main(["--build-dir", str(build_dir), "publish", *args])
+
+
+def test_every_graph_arrives_with_its_name_and_count_and_the_record(
+    built: tuple[Settings, BuildResult], remote_store: str, capsys
+):
+    settings, _ = built
+    assert _publish(settings.output_dir, "--to", remote_store) == 0
+    release = find_release(settings.output_dir, None)
+    expected = release.manifest["statistics"]["graphs"]
+    remote = Remote(Endpoints.of(remote_store))
+    assert remote_counts(remote, list(expected)) == expected
+    assert {NS.graph(n).value for n in ("ontology", "registry", "metadata", "inferred")} <= set(
+        expected
+    )
+    record = status(remote, settings.base_iri)
+    assert (record.release, record.digest) == (release.id, release.digest)
+    assert set(record.graphs) == set(expected)
+    assert f"{len(expected)} graph(s) sent ({sum(expected.values())} triples)" in (
+        capsys.readouterr().out
+    )
+
+    assert _publish(settings.output_dir, "--to", remote_store) == 0
+    assert f"0 graph(s) sent (0 triples), {len(expected)} unchanged" in capsys.readouterr().out
+    assert _publish(settings.output_dir, "--status", "--to", remote_store) == 0
+    said = capsys.readouterr().out
+    assert f"holds release {release.id}" in said and "the same" in said
+
+
+def test_after_an_article_changes_only_its_graphs_are_sent(
+    built: tuple[Settings, BuildResult], project: Settings, remote_store: str
+):
+    remote = Remote(Endpoints.of(remote_store))
+    publish(find_release(built[0].output_dir, None), remote)
+    mapping = project.root / MALI
+    mapping.write_text(mapping.read_text().replace("value: 309", "value: 310"))
+    build(project)
+    changed = publish(find_release(project.output_dir, None), remote)
+    mali = NS.graph("article/2023-10-31-mali-return").value
+    assert mali in changed.sent
+    assert set(changed.sent) <= {mali, NS.graph("metadata").value, NS.graph("inferred").value}
+    assert NS.graph("ontology").value in changed.skipped  # blank nodes: digests are canonical
+
+
+class _FailingAfter(Remote):
+    """A remote whose connection drops after `n` graphs have been sent."""
+
+    def __init__(self, base: str, n: int) -> None:
+        super().__init__(Endpoints.of(base))
+        self.left = n
+
+    def put_graph(self, name: str, ntriples: bytes) -> None:
+        if self.left == 0:
+            raise PublishError("cannot reach the store (connection reset)")
+        self.left -= 1
+        super().put_graph(name, ntriples)
+
+
+def test_an_interrupted_publish_is_finished_by_the_next(
+    built: tuple[Settings, BuildResult], remote_store: str
+):
+    release = find_release(built[0].output_dir, None)
+    with pytest.raises(PublishError):
+        publish(release, _FailingAfter(remote_store, 3))
+    remote = Remote(Endpoints.of(remote_store))
+    half = status(remote, built[0].base_iri)
+    assert half.release is None and len(half.graphs) == 3
+    finished = publish(release, remote)
+    assert len(finished.skipped) == 3 and len(finished.sent) == len(release.manifest["graphs"]) - 3
+    assert status(remote, built[0].base_iri).release == release.id
+
+
+def test_a_graph_changed_behind_our_back_fails_the_check_and_is_sent_next_time(
+    built: tuple[Settings, BuildResult], remote_store: str
+):
+    release = find_release(built[0].output_dir, None)
+    remote = Remote(Endpoints.of(remote_store))
+    publish(release, remote)
+    ontology = NS.graph("ontology").value
+    remote.update(f"CLEAR GRAPH <{ontology}>", what="a test")
+    with pytest.raises(PublishError, match=f"<{ontology}> has 0 triples"):
+        publish(release, remote)
+    assert publish(release, remote).sent == [ontology]
+
+
+def test_the_update_protocol_gives_the_same_graphs(
+    built: tuple[Settings, BuildResult], remote_store: str
+):
+    release = find_release(built[0].output_dir, None)
+    remote = Remote(Endpoints.of(remote_store))
+    assert publish(release, remote, "update").protocol == "update"
+    expected = release.manifest["statistics"]["graphs"]
+    assert remote_counts(remote, list(expected)) == expected
+
+
+@contextlib.contextmanager
+def stand_in(status_code: int, message: bytes, *, queries_answer: bool) -> Iterator[str]:
+    """A tiny HTTP server on 127.0.0.1: queries get an empty result (if `queries_answer`),
+    everything else `status_code` with `message`."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if queries_answer and self.path.startswith("/query"):
+                body, code = b'{"head":{"vars":[]},"results":{"bindings":[]}}', 200
+            else:
+                body, code = message, status_code
+            self.send_response(code)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_POST = do_PUT = do_GET = _answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_closed_port_is_a_clear_error(built: tuple[Settings, BuildResult], capsys):
+    to = f"http://127.0.0.1:{free_port()}"
+    assert _publish(built[0].output_dir, "--to", to) == 1
+    assert "cannot reach the store at 127.0.0.1" in capsys.readouterr().err
+
+
+def test_wrong_credentials_are_a_clear_error(
+    built: tuple[Settings, BuildResult], capsys, monkeypatch
+):
+    monkeypatch.setenv("PEACEKG_PUBLISH_TOKEN", "wrong")
+    with stand_in(401, b"Unauthorized", queries_answer=False) as to:
+        assert _publish(built[0].output_dir, "--to", to) == 1
+    assert "refused the credentials (401" in capsys.readouterr().err
+
+
+def test_a_rejected_graph_is_named_with_the_store_message(
+    built: tuple[Settings, BuildResult], capsys
+):
+    with stand_in(400, b"invalid literal at line 3", queries_answer=True) as to:
+        assert _publish(built[0].output_dir, "--to", to) == 1
+    err = capsys.readouterr().err
+    assert "the store rejected graph <https://w3id.org/peacekg/graph/" in err
+    assert "(400 Bad Request): invalid literal at line 3" in err
+
+
+def test_the_publication_graph_is_our_own():
+    assert publication_graph(NS.base) == NS.graph("publication").value
