@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from flask import render_template
 
 from peacekg.web.cite import resource_citation
-from peacekg.web.linked import href, prefixed, select
+from peacekg.web.linked import href, select
 
 
 @dataclass
@@ -43,17 +43,17 @@ def pieces(text: str, quotes: list[dict[str, str]]) -> list[Piece]:
 
 def render(iri: str) -> str:
     meta = select(
-        prefixed(f"""
+        f"""
         SELECT ?title ?text ?published ?notBefore ?notAfter ?publisher ?source WHERE {{
           <{iri}> schema:headline ?title ; schema:text ?text .
           OPTIONAL {{ <{iri}> schema:datePublished ?published }}
           OPTIONAL {{ <{iri}> pk:publishedNotBefore ?notBefore ; pk:publishedNotAfter ?notAfter }}
           OPTIONAL {{ <{iri}> pk:publisherAsStated ?publisher }}
           OPTIONAL {{ <{iri}> pk:sourceAsStated ?source }}
-        }} LIMIT 1""")
+        }} LIMIT 1"""
     )[0]
     quotes = select(
-        prefixed(f"""
+        f"""
         SELECT ?owner ?start ?end ?label ?kind WHERE {{
           ?target oa:hasSource <{iri}> ; oa:hasSelector ?position .
           ?position oa:start ?start ; oa:end ?end .
@@ -63,7 +63,7 @@ def render(iri: str) -> str:
           BIND (COALESCE(?claim, ?annotation) AS ?owner)
           BIND (IF(BOUND(?claim), "claim", "mention") AS ?kind)
           BIND (COALESCE(?claimLabel, CONCAT("names ", ?named)) AS ?label)
-        }}""")
+        }}"""
     )
     for q in quotes:
         q["href"] = href(q["owner"])

@@ -95,11 +95,3 @@ def select(query: str) -> list[dict[str, str]]:
 def construct(query: str, renderer: str) -> bytes:
     """A CONSTRUCT serialised by the worker in the given graph renderer."""
     return run(QueryJob(query, None, renderer, row_limit=10**9)).body
-
-
-def prefixed(query: str) -> str:
-    """The query with the project's prefixes declared, so page queries read like the docs."""
-    declarations = "".join(
-        f"PREFIX {p}: <{iri}>\n" for p, iri in state().namespaces.prefixes().items()
-    )
-    return declarations + query

@@ -9,7 +9,7 @@ from peacekg.web import documents, timeline
 from peacekg.web.cite import release_citation, served_release
 from peacekg.web.editor import examples
 from peacekg.web.http import conditional, file_in
-from peacekg.web.linked import prefixed, select
+from peacekg.web.linked import select
 from peacekg.web.state import state
 
 blueprint = Blueprint("pages", __name__)
@@ -18,14 +18,14 @@ blueprint = Blueprint("pages", __name__)
 @blueprint.get("/")
 def home() -> ResponseReturnValue:
     counts = select(
-        prefixed("""
+        """
         SELECT
           (COUNT(DISTINCT ?person) AS ?persons) (COUNT(DISTINCT ?op) AS ?operations)
           (COUNT(DISTINCT ?article) AS ?articles) (COUNT(DISTINCT ?claim) AS ?claims)
         WHERE {
           { ?person a schema:Person } UNION { ?op a pk:PeaceOperation }
           UNION { ?article a pk:Article } UNION { ?claim a pk:Claim }
-        }""")
+        }"""
     )[0]
     stats = state().source.statistics()
     return render_template(

@@ -12,7 +12,7 @@ from peacekg.namespaces import prefixed_name
 from peacekg.web import article_view
 from peacekg.web.cite import resource_citation, today
 from peacekg.web.http import choose, conditional
-from peacekg.web.linked import construct, href, iri_for, prefixed, select
+from peacekg.web.linked import construct, href, iri_for, select
 from peacekg.web.state import state
 
 blueprint = Blueprint("resources", __name__)
@@ -73,13 +73,13 @@ def dereference(path: str, prefix: str = "") -> ResponseReturnValue:
 def _describe(iri: str) -> str:
     if _graph_iri(iri):
         return f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}"
-    return prefixed(f"""
+    return f"""
         CONSTRUCT {{ ?s ?p ?o }} WHERE {{
           {{ <{iri}> ?p ?o BIND (<{iri}> AS ?s) }}
           UNION {{ <{iri}> {OWNED} ?s . ?s ?p ?o }}
           UNION {{ ?s ?p <{iri}> BIND (<{iri}> AS ?o) }}
           UNION {{ <{iri}> ?link ?s . ?s rdfs:label ?o BIND (rdfs:label AS ?p) }}
-        }}""")
+        }}"""
 
 
 @blueprint.get("/data/<path:path>")
@@ -165,7 +165,7 @@ def wikidata_view(iri: str) -> dict[str, object] | None:
     base = state().namespaces.base + "id/"
     if not iri.startswith(tuple(f"{base}{kind}/" for kind in ENTITY_KINDS)) or "#" in iri:
         return None
-    rows = select(prefixed(WIKIDATA_QUERY.format(iri=iri)))
+    rows = select(WIKIDATA_QUERY.format(iri=iri))
     if not rows:
         return {"linked": False}
     first = rows[0]
@@ -183,7 +183,7 @@ def wikidata_view(iri: str) -> dict[str, object] | None:
 def resource_view(iri: str) -> dict[str, object]:
     """Everything the resource page shows: label, types, statements both ways, evidence."""
     label, out, incoming, evidence = (
-        select(prefixed(query.format(iri=iri)))
+        select(query.format(iri=iri))
         for query in (LABEL_QUERY, OUTGOING_QUERY, INCOMING_QUERY, EVIDENCE_QUERY)
     )
     prefixes = state().namespaces.prefixes()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from peacekg.web.linked import href, prefixed, select
+from peacekg.web.linked import href, select
 
 QUERY = """
 SELECT ?claim ?mission ?value ?kind ?kindLabel ?qualifier ?unit ?date ?notBefore ?notAfter ?title
@@ -99,7 +99,7 @@ class Timeline:
 
 
 def draw() -> Timeline | None:
-    rows = select(prefixed(QUERY))
+    rows = select(QUERY)
     if not rows:
         return None
     spans = []
