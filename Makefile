@@ -24,11 +24,15 @@ DOT            := /usr/bin/dot
 
 # The soak test's load generator (Debian package wrk).
 WRK            := /usr/bin/wrk
+
+# Virtuoso for the tests of publish and serve --backend (Debian's server binary alone: no
+# service is set up or started; the tests run it on loopback over a database of their own).
+VIRTUOSO       := /usr/bin/virtuoso-t
 SOAK_SECONDS   ?= 60
 
 BENCH_ARGS     ?=
 
-.PHONY: serve build test test-fast clean yasgui chromium docs soak wrk bench
+.PHONY: serve build test test-fast clean yasgui chromium docs soak wrk bench virtuoso
 
 $(STAMP): pyproject.toml
 	@command -v java >/dev/null || { echo "installing a Java runtime for the HermiT reasoner (apt)"; apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; }
@@ -82,13 +86,19 @@ $(WRK):
 	@echo "installing wrk for the soak test (apt)"
 	apt-get update -qq && apt-get install -y -qq wrk >/dev/null
 
+virtuoso: $(VIRTUOSO)  ## install Debian's Virtuoso server binary (apt), if missing
+
+$(VIRTUOSO):
+	@echo "installing Virtuoso for the tests against established stores (apt)"
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends virtuoso-opensource-7-bin >/dev/null
+
 soak: $(STAMP) $(WRK) build/current/manifest.json  ## 16 clients for $(SOAK_SECONDS) s, 10k fuzz cases, 16 killed builds; prints a table
 	$(BIN)/python bench/soak.py --seconds $(SOAK_SECONDS) --clients 16
 
 bench: $(STAMP)  ## benchmarks with ratios to baselines -> bench/results.json; BENCH_ARGS=--quick for a short run
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-test: $(STAMP) $(YASGUI) $(CHROMIUM) $(DOT) $(WRK)  ## lint and the whole test suite
+test: $(STAMP) $(YASGUI) $(CHROMIUM) $(DOT) $(WRK) $(VIRTUOSO)  ## lint and the whole test suite
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/pytest -q

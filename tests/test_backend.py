@@ -18,22 +18,11 @@ from peacekg.build.pipeline import BuildResult
 from peacekg.config import Settings
 from peacekg.namespaces import Namespaces
 from peacekg.releases import current_release
-from support import ROOT
-from support.serving import request, running_server
+from support.backends import CROSS_JOIN, ORDERED, QUERIES, RESULT_TYPES, get, rows, serve_backend
+from support.serving import request
 from support.stores import OXIGRAPH, oxigraph_server
 
 pytestmark = pytest.mark.process
-QUERIES = [
-    q for q in sorted((ROOT / "queries").glob("*.rq")) if "federated" not in q.name
-]  # the federated one calls Wikidata
-ORDERED = "SELECT ?s ?o WHERE { ?s a ?o FILTER(isIRI(?s)) } ORDER BY ?s ?o LIMIT 20"
-RESULT_TYPES = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-}
-CROSS_JOIN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
 @pytest.fixture(scope="module")
@@ -54,34 +43,10 @@ def oxigraph(loaded: Path) -> Iterator[str]:
         yield base
 
 
-def _serve(built: tuple[Settings, BuildResult], backend: str, *options: str):
-    build_dir = str(built[0].output_dir)
-    return running_server("--build-dir", build_dir, "serve", "--backend", backend, *options)
-
-
 @pytest.fixture(scope="module")
 def remote_site(built: tuple[Settings, BuildResult], oxigraph: str) -> Iterator[str]:
-    with _serve(built, oxigraph + "/query") as base:
+    with serve_backend(built, oxigraph + "/query") as base:
         yield base
-
-
-def _get(base: str, query: str, accept: str = "", **params: str):
-    encoded = urllib.parse.urlencode({"query": query, **params})
-    return request(base, "GET", f"/sparql?{encoded}", headers={"Accept": accept} if accept else {})
-
-
-def _rows(body: bytes) -> set[frozenset[tuple[str, str]]]:
-    """The result set, each row as (variable, term) pairs; blank nodes only as blank."""
-    data = json.loads(body)
-    if "boolean" in data:
-        return {frozenset({("boolean", str(data["boolean"]))})}
-    return {
-        frozenset(
-            (name, "_:" if term["type"] == "bnode" else json.dumps(term, sort_keys=True))
-            for name, term in row.items()
-        )
-        for row in data["results"]["bindings"]
-    }
 
 
 @pytest.mark.parametrize("path", QUERIES, ids=lambda p: p.stem)
@@ -89,16 +54,16 @@ def test_example_queries_answer_as_the_embedded_store(
     site: str, remote_site: str, path: Path
 ) -> None:
     query = path.read_text(encoding="utf-8")
-    answers = [_get(base, query, "application/sparql-results+json") for base in (site, remote_site)]
+    answers = [get(base, query, "application/sparql-results+json") for base in (site, remote_site)]
     (embedded, expected), (remote, got) = answers
     assert embedded.status == remote.status == 200, got[:300]
-    assert _rows(got) == _rows(expected)
+    assert rows(got) == rows(expected)
 
 
 @pytest.mark.parametrize("name", RESULT_TYPES)
 def test_result_formats_match(site: str, remote_site: str, name: str) -> None:
     (embedded, expected), (remote, got) = (
-        _get(b, ORDERED, RESULT_TYPES[name]) for b in (site, remote_site)
+        get(b, ORDERED, RESULT_TYPES[name]) for b in (site, remote_site)
     )
     assert remote.status == 200
     assert remote.getheader("Content-Type") == embedded.getheader("Content-Type")
@@ -122,34 +87,34 @@ def test_post_and_turtle(site: str, remote_site: str) -> None:
         {"Content-Type": "application/x-www-form-urlencoded"},
     )  # fmt: skip
     assert response.status == 200
-    assert _rows(body) == _rows(_get(site, ORDERED)[1])
+    assert rows(body) == rows(get(site, ORDERED)[1])
 
 
 def test_errors_and_prefixes(site: str, remote_site: str) -> None:
     bad = "SELECT * WHERE { ?s a pkx:Nothing }"
-    (_embedded, expected), (remote, got) = (_get(b, bad) for b in (site, remote_site))
+    (_embedded, expected), (remote, got) = (get(b, bad) for b in (site, remote_site))
     assert remote.status == 400
     assert got == expected  # our words (endpoint.explain), not the remote's
-    assert _get(remote_site, ORDERED, "image/png")[0].status == 406
+    assert get(remote_site, ORDERED, "image/png")[0].status == 406
     name, _iri = next(iter(Namespaces().prefixes().items()))
     query = f"ASK {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), STR({name}:))) }}"
-    response, body = _get(remote_site, query)
+    response, body = get(remote_site, query)
     assert response.status == 200, body
-    assert _rows(body) == _rows(_get(site, query)[1])
+    assert rows(body) == rows(get(site, query)[1])
 
 
 def test_dataset_and_from(site: str, remote_site: str) -> None:
     """FROM and default-graph-uri choose graphs as on the embedded store, not the union."""
-    graph = json.loads(_get(site, "SELECT DISTINCT ?g WHERE { GRAPH ?g {} } LIMIT 1")[1])
+    graph = json.loads(get(site, "SELECT DISTINCT ?g WHERE { GRAPH ?g {} } LIMIT 1")[1])
     g = graph["results"]["bindings"][0]["g"]["value"]
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     for query, params in (
         (count.replace("WHERE", f"FROM <{g}> WHERE"), {}),
         (count, {"default-graph-uri": g}),
     ):
-        answers = [_get(b, query, **params)[1] for b in (site, remote_site)]
-        assert _rows(answers[0]) == _rows(answers[1])
-        assert answers[0] != _get(site, count)[1]  # one graph, not all
+        answers = [get(b, query, **params)[1] for b in (site, remote_site)]
+        assert rows(answers[0]) == rows(answers[1])
+        assert answers[0] != get(site, count)[1]  # one graph, not all
 
 
 @pytest.mark.parametrize("path", ["/page/article/2023-10-31-mali-return", "/.well-known/void"])
@@ -159,9 +124,9 @@ def test_pages_and_void(remote_site: str, path: str) -> None:
 
 
 def test_timeout_answers_503_in_time(built: tuple[Settings, BuildResult], oxigraph: str) -> None:
-    with _serve(built, oxigraph + "/query", "--timeout", "1") as base:
+    with serve_backend(built, oxigraph + "/query", "--timeout", "1") as base:
         started = time.monotonic()
-        response, body = _get(base, CROSS_JOIN)
+        response, body = get(base, CROSS_JOIN)
         assert response.status == 503, body
         assert time.monotonic() - started < 3
         assert b"longer than 1 s" in body
@@ -172,12 +137,12 @@ def test_remote_stopped_midway(built: tuple[Settings, BuildResult], loaded: Path
     server = oxigraph_server(loaded, read_only=True)
     url = server.__enter__()
     try:
-        with _serve(built, url + "/query") as base:
-            assert _get(base, ORDERED)[0].status == 200
+        with serve_backend(built, url + "/query") as base:
+            assert get(base, ORDERED)[0].status == 200
             answered: list[tuple[int, bytes, float]] = []
 
             def slow() -> None:
-                response, body = _get(base, CROSS_JOIN)
+                response, body = get(base, CROSS_JOIN)
                 answered.append((response.status, body, time.monotonic()))
 
             thread = threading.Thread(target=slow)
@@ -189,7 +154,7 @@ def test_remote_stopped_midway(built: tuple[Settings, BuildResult], loaded: Path
             status, body, at = answered[0]
             assert status in (502, 503), body
             assert at - stopped < 5
-            response, body = _get(base, ORDERED)
+            response, body = get(base, ORDERED)
             assert response.status == 502
             assert url.encode() in body and b"refused the connection" in body
     finally:

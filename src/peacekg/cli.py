@@ -15,6 +15,7 @@ from peacekg.build.pipeline import BuildLockedError, build
 from peacekg.build.validation import ValidationFailedError, validate
 from peacekg.config import ROOT_VARIABLE, ServerSettings, Settings, project_root
 from peacekg.diagram import GraphvizMissingError, architecture_dot, diagram_svg, svg
+from peacekg.endpoint.dialects import NAMES as DIALECT_NAMES
 from peacekg.endpoint.local import FORMATS, run, serialize, table
 from peacekg.errors import BuildErrors, InputError
 from peacekg.inputs.seeds import load_articles
@@ -126,7 +127,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         data_files=tuple(args.data) if args.data else None,
         service_allowlist=tuple(args.allow_service) if args.allow_service else None,
         backend=args.backend,
-        backend_timeout_param=args.backend_timeout_param,
+        backend_dialect=args.backend_dialect,
     )
     serve(settings, server)
     return 0
@@ -232,9 +233,11 @@ def _add_serve_parser(sub: argparse._SubParsersAction) -> None:
         "pages, VoID and dumps still come from the build directory",
     )
     s.add_argument(
-        "--backend-timeout-param",
-        metavar="NAME",
-        help="the remote's own timeout parameter, given --timeout in ms (Virtuoso: timeout)",
+        "--backend-dialect",
+        choices=DIALECT_NAMES,
+        help="how to speak to the --backend store: its union default graph, DESCRIBE, literal "
+        "forms and timeout parameter (default auto: recognised from its Server header; "
+        "sparql11 for any other store)",
     )
     s.set_defaults(run=_serve)
 

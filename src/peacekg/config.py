@@ -119,8 +119,9 @@ class ServerSettings:
     backend: str | None = None
     """A remote store's SPARQL query endpoint that answers queries instead of the embedded store
     (endpoint.remote); pages, VoID and dumps still read the build directory."""
-    backend_timeout_param: str | None = None
-    """The remote's own timeout parameter (in ms), if it has one: Virtuoso's `timeout`."""
+    backend_dialect: str = "auto"
+    """How to speak to the remote (endpoint.dialects): auto (from its Server header), oxigraph,
+    virtuoso or sparql11."""
 
     @classmethod
     def from_env(cls, **overrides: object) -> ServerSettings:
@@ -132,6 +133,7 @@ class ServerSettings:
             "workers": _number(int, "PEACEKG_WORKERS"),
             "row_limit": _number(int, "PEACEKG_ROW_LIMIT"),
             "backend": os.environ.get("PEACEKG_BACKEND"),
+            "backend_dialect": os.environ.get("PEACEKG_BACKEND_DIALECT"),
             "worker_memory": _number(int, "PEACEKG_WORKER_MEMORY"),
             "service_allowlist": tuple(
                 u for u in os.environ.get("PEACEKG_SERVICE_ALLOWLIST", "").split() if u

@@ -1,5 +1,6 @@
-"""Oxigraph's own server (the `oxigraph` command of the `oxigraph` package) over a store
-directory, for the tests that publish to a remote store or serve in front of one."""
+"""Established SPARQL stores started on loopback for a block: Oxigraph's own server (the
+`oxigraph` command of the `oxigraph` package) and Virtuoso (Debian's), for the tests that
+publish to a remote store or serve in front of one."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from peacekg.endpoint.process import running
+from peacekg.endpoint.process import free_port, running
 
 OXIGRAPH = Path(sys.executable).with_name("oxigraph")
 
@@ -35,4 +36,59 @@ def oxigraph_server(
         tempfile.TemporaryDirectory() as logs,
         running(command, Path(logs) / "oxigraph.log", health="/") as server,
     ):
+        yield server.base
+
+
+VIRTUOSO = Path("/usr/bin/virtuoso-t")
+"""Debian's virtuoso-opensource-7-bin (7.2.5): `make test` installs it."""
+VIRTUOSO_USER = ("dba", "dba")
+"""The administrator of a new Virtuoso database, with its default password."""
+VIRTUOSO_INI = """[Database]
+DatabaseFile = {dir}/virtuoso.db
+ErrorLogFile = {dir}/virtuoso.log
+LockFile = {dir}/virtuoso.lck
+TransactionFile = {dir}/virtuoso.trx
+xa_persistent_file = {dir}/virtuoso.pxa
+MaxCheckpointRemap = 2000
+Striping = 0
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {dir}/virtuoso-temp.db
+TransactionFile = {dir}/virtuoso-temp.trx
+MaxCheckpointRemap = 2000
+Striping = 0
+
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+DirsAllowed = ., {dir}
+ThreadsPerQuery = 2
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{port}
+ServerRoot = {dir}
+ServerThreads = 10
+MaxClientConnections = 10
+
+[SPARQL]
+ResultSetMaxRows = 1000000
+MaxQueryExecutionTime = 60
+MaxQueryCostEstimationTime = 400
+"""
+
+
+@contextlib.contextmanager
+def virtuoso_server(directory: Path) -> Iterator[str]:
+    """Virtuoso over a new database in `directory` (its own ini file, loopback ports), for a
+    block; yields its base URL (/sparql; /sparql-auth and /sparql-graph-crud-auth with HTTP
+    Digest for VIRTUOSO_USER). The settings are Debian's defaults, on two free ports."""
+    directory.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    ini = directory / "virtuoso.ini"
+    ini.write_text(VIRTUOSO_INI.format(dir=directory, port=port, sql_port=free_port()))
+    command = [str(VIRTUOSO), "+foreground", "+configfile", str(ini)]
+    health = "/sparql?query=ASK%7B%7D"
+    with running(command, directory / "server.log", health=health, port=port) as server:
         yield server.base

@@ -85,12 +85,14 @@ def running(
     started: Callable[[subprocess.Popen[bytes]], None] | None = None,
     timeout: float = START_TIMEOUT,
     health: str = "/health",
+    port: int | None = None,
 ) -> Iterator[Running]:
-    """Run `command` ('{port}' in it becomes a free port of 127.0.0.1) until the block ends.
+    """Run `command` ('{port}' in it becomes `port`, else a free port of 127.0.0.1) until the
+    block ends (a `port` chosen beforehand is for servers configured by a file).
 
     Its stdout and stderr go to `log`; `started` sees the process first (to track it).
     """
-    port = free_port()
+    port = port or free_port()
     with open(log, "ab") as output:
         process = subprocess.Popen(
             [part.replace("{port}", str(port)) for part in command],

@@ -1,34 +1,41 @@
 """Answer queries from a remote SPARQL store (`peacekg serve --backend URL`) instead of the
 embedded one, with everything else of the endpoint unchanged.
 
-Each job goes to the remote over the SPARQL 1.1 protocol, in a form every store reads: the
-query POSTed as application/sparql-query, with our predeclared prefixes (and the service's base
-IRI) prepended, since the remote does not know them, and the dataset passed on as
-default-graph-uri / named-graph-uri. The answer is asked for in formats we parse (SPARQL JSON
-results, N-Triples) and re-rendered by the same `pool.render` as the embedded store's, so every
-format, `SELECT *` order and the row limit behave the same.
-
-The union default graph: where the embedded store would query the union of all graphs (no
-dataset in the request, no FROM in the query), the request carries `union-default-graph`,
-Oxigraph server's parameter for it. Its `--union-default-graph` flag is not the same: it
-overrides a query's FROM and refuses default-graph-uri.
+Each job goes to the remote over the SPARQL 1.1 protocol, in the form every store reads: an
+URL-encoded POST (Virtuoso 7 never answers a direct application/sparql-query POST), with our
+predeclared prefixes (and the service's base IRI) prepended, since the remote does not know
+them, and the dataset passed on as default-graph-uri / named-graph-uri. The answer is asked
+for in formats we parse (SPARQL JSON results, N-Triples) and re-rendered by the same
+`pool.render` as the embedded store's, so every format, `SELECT *` order and the row limit
+behave the same. What differs between stores (the union default graph, DESCRIBE, their own
+literal forms and timeout parameter) is in `dialects`.
 
 The timeout is the client's: at the limit the request is abandoned (503). The remote may go on
-evaluating; give it a timeout of its own (Oxigraph: `--timeout-s`, or a parameter named by
-`--backend-timeout-param`, e.g. Virtuoso's `timeout` in ms).
+evaluating unless its dialect has a timeout parameter (Virtuoso's `timeout`); give other stores
+a limit of their own (Oxigraph server: `--timeout-s`).
 """
 
 from __future__ import annotations
 
 import http.client
+import json
 import logging
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from pyoxigraph import QueryResultsFormat, Store, parse_query_results
+from pyoxigraph import QueryResultsFormat, RdfFormat, Store, parse, parse_query_results, serialize
 
+from peacekg.endpoint.dialects import (
+    DIALECTS,
+    Dialect,
+    boolean_from_rows,
+    recognise,
+    repair_json,
+    repair_ntriples,
+)
 from peacekg.endpoint.explain import explain
 from peacekg.endpoint.pool import (
     Answer,
@@ -38,21 +45,24 @@ from peacekg.endpoint.pool import (
     QueryTimeoutError,
     render,
 )
-from peacekg.endpoint.sparqltext import outer_clauses
+from peacekg.endpoint.sparqltext import outer_clauses, query_form
+from peacekg.escaping import ascii_escaped
 
 log = logging.getLogger(__name__)
 RESULTS_JSON, NTRIPLES = "application/sparql-results+json", "application/n-triples"
-ACCEPT = f"{RESULTS_JSON}, {NTRIPLES};q=0.9"
+"""What is asked for: a graph as N-Triples, anything else as SPARQL JSON (asked for one at a
+time: Virtuoso would send a DESCRIBE as JSON rows if both were acceptable)."""
 CHUNK = 1 << 16
 
 
 @dataclass(frozen=True)
 class Reply:
-    """The remote's HTTP answer: status, media type (without parameters) and body."""
+    """The remote's HTTP answer: status, media type (without parameters), body, headers."""
 
     status: int
     media_type: str
     body: bytes
+    headers: dict[str, str]
 
 
 class BackendError(Exception):
@@ -67,9 +77,13 @@ class RemotePool:
         url: str,
         timeout: float,
         prefixes: dict[str, str],
+        graphs: Callable[[], list[str]],
         workers: int = 2,
-        timeout_param: str | None = None,
+        dialect: str = "auto",
     ) -> None:
+        """`graphs` names the served release's graphs, for dialects that list them (see
+        `Dialect.union`); `dialect` is a name in `dialects.DIALECTS`, or auto: recognised from
+        the store's first answer."""
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"--backend {url!r} is not an http(s) URL of a SPARQL endpoint")
@@ -77,7 +91,10 @@ class RemotePool:
         self._parts = parts
         self._timeout = timeout
         self._prefixes = prefixes
-        self._timeout_param = timeout_param
+        self._graphs = graphs
+        if dialect != "auto" and dialect not in DIALECTS:
+            raise ValueError(f"no backend dialect {dialect!r}: auto, {', '.join(DIALECTS)}")
+        self.dialect: Dialect | None = None if dialect == "auto" else DIALECTS[dialect]
         self._slots = threading.BoundedSemaphore(workers)
         self.replaced = 0
 
@@ -86,12 +103,18 @@ class RemotePool:
         if not self._slots.acquire(timeout=self._timeout):
             raise PoolBusyError
         try:
-            reply = self._post(self._text(job), self._parameters(job), deadline)
+            dialect = self.dialect or self._recognise(deadline)
+            reply = self._post(self._form(job, dialect), deadline)
         except BackendError as exc:
             return Outcome("backend-failed", message=f"the backend store at {self.url} {exc}")
         finally:
             self._slots.release()
-        return self._outcome(job, reply)
+        if (
+            dialect.incomplete
+            and reply.headers.get(dialect.incomplete[0].lower()) == (dialect.incomplete[1])
+        ):
+            raise QueryTimeoutError
+        return self._outcome(job, reply, dialect)
 
     def close(self) -> None:
         """Nothing held between requests: each opens its own connection."""
@@ -110,37 +133,52 @@ class RemotePool:
 
     # ------------------------------------------------------------ the request
 
-    def _text(self, job: QueryJob) -> str:
-        """The query with our predeclared prefixes and the base IRI, which the remote lacks; the
-        query's own BASE and PREFIX lines come after, so they still win."""
+    def _recognise(self, deadline: float) -> Dialect:
+        """The store's dialect from the `Server` header of an answer to a trivial query (once:
+        it is kept, and a store that is down is asked again at the next query)."""
+        reply = self._post([("query", "ASK {}")], deadline)
+        self.dialect = recognise(reply.headers.get("server", ""))
+        log.info("the backend at %s is spoken to as %s", self.url, self.dialect.name)
+        return self.dialect
+
+    def _form(self, job: QueryJob, dialect: Dialect) -> list[tuple[str, str]]:
+        """The request's fields: the query with our predeclared prefixes and the base IRI, which
+        the remote lacks (the query's own BASE and PREFIX lines come after, so they still win);
+        the dataset, as the protocol passes it, or the union where the embedded store would use
+        it; and the store's own timeout if it has one."""
         lines = [f"BASE <{job.base_iri}>"] if job.base_iri else []
         lines += [f"PREFIX {name}: <{iri}>" for name, iri in self._prefixes.items()]
-        return "\n".join([*lines, job.query])
+        pragma = dialect.describe_pragma if query_form(job.query) == "DESCRIBE" else ""
+        fields = []
+        if job.default_graphs is not None or job.named_graphs is not None:
+            fields += [("default-graph-uri", g) for g in job.default_graphs or ()]
+            fields += [("named-graph-uri", g) for g in job.named_graphs or ()]
+        elif not outer_clauses(job.query)[0]:  # a FROM of its own: the query's dataset holds
+            if dialect.union == "parameter":
+                fields.append(("union-default-graph", "true"))
+            elif dialect.union == "graphs":
+                graphs = self._graphs()
+                fields += [("default-graph-uri", g) for g in graphs]
+                fields += [("named-graph-uri", g) for g in graphs]
+        if dialect.timeout_parameter:
+            fields.append((dialect.timeout_parameter, str(int(self._timeout * 1000))))
+        text = pragma + "\n".join([*lines, job.query])
+        return [("query", ascii_escaped(text) if dialect.ascii_query else text), *fields]
 
-    def _parameters(self, job: QueryJob) -> list[tuple[str, str]]:
-        """The dataset, as the protocol passes it, or the union where the embedded store would
-        use it; and the remote's own timeout if it has one."""
-        if job.default_graphs is None and job.named_graphs is None:
-            has_from, _ = outer_clauses(job.query)
-            params = [] if has_from else [("union-default-graph", "true")]
-        else:
-            params = [("default-graph-uri", g) for g in job.default_graphs or ()]
-            params += [("named-graph-uri", g) for g in job.named_graphs or ()]
-        if self._timeout_param:
-            params.append((self._timeout_param, str(int(self._timeout * 1000))))
-        return params
-
-    def _post(self, query: str, params: list[tuple[str, str]], deadline: float) -> Reply:
-        """POST the query; QueryTimeoutError when the answer is not all in by `deadline`."""
+    def _post(self, fields: list[tuple[str, str]], deadline: float) -> Reply:
+        """POST the query's fields; QueryTimeoutError when the answer is not all in by
+        `deadline`."""
         parts = self._parts
         connection_type = (
             http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
         )
         connection = connection_type(parts.hostname, parts.port, timeout=_left(deadline))  # type: ignore[arg-type]
-        target = (parts.path or "/") + "?" + urllib.parse.urlencode(params + _query_of(parts))
-        headers = {"Content-Type": "application/sparql-query; charset=utf-8", "Accept": ACCEPT}
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        form = query_form(dict(fields)["query"])
+        accept = NTRIPLES if form in ("CONSTRUCT", "DESCRIBE") else RESULTS_JSON
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept}
         try:
-            connection.request("POST", target, query.encode(), headers)
+            connection.request("POST", target, urllib.parse.urlencode(fields).encode(), headers)
             response = connection.getresponse()
             chunks = []
             while True:
@@ -158,11 +196,12 @@ class RemotePool:
         finally:
             connection.close()
         media_type = (response.getheader("Content-Type") or "").split(";")[0].strip().lower()
-        return Reply(response.status, media_type, b"".join(chunks))
+        headers = {name.lower(): value for name, value in response.getheaders()}
+        return Reply(response.status, media_type, b"".join(chunks), headers)
 
     # ------------------------------------------------------------ the answer
 
-    def _outcome(self, job: QueryJob, reply: Reply) -> Outcome:
+    def _outcome(self, job: QueryJob, reply: Reply, dialect: Dialect) -> Outcome:
         """The remote's answer as the embedded store's would be."""
         if reply.status == 400:
             return self._refused(job, reply.body.decode(errors="replace").strip())
@@ -171,7 +210,7 @@ class RemotePool:
             status = "service-failed" if job.remote else "backend-failed"
             return Outcome(status, message=f"the backend store answered {reply.status}: {words}")
         try:
-            result = _parsed(reply)
+            result = _parsed(reply, job, dialect)
         except (SyntaxError, ValueError) as exc:
             return Outcome("backend-failed", message=f"the backend store's answer is broken: {exc}")
         _, star = outer_clauses(job.query)
@@ -189,18 +228,20 @@ class RemotePool:
         return Outcome("syntax", message=f"the backend store refused the query: {words[:500]}")
 
 
-def _parsed(reply: Reply) -> Answer:
-    """Solutions or a boolean from SPARQL JSON, a graph as N-Triples bytes."""
+def _parsed(reply: Reply, job: QueryJob, dialect: Dialect) -> Answer:
+    """Solutions or a boolean from SPARQL JSON, a graph as N-Triples bytes (written afresh: a
+    store's own spacing or comments would pass into our answers and row counts)."""
+    body = reply.body
     if reply.media_type == NTRIPLES:
-        return reply.body
+        body = repair_ntriples(body) if dialect.repair_literals else body
+        return serialize(parse(body, format=RdfFormat.N_TRIPLES), format=RdfFormat.N_TRIPLES) or b""
     if reply.media_type in (RESULTS_JSON, "application/json"):
-        return parse_query_results(reply.body, QueryResultsFormat.JSON)  # type: ignore[return-value]
-    raise ValueError(f"it came as {reply.media_type or 'no media type'}, not as {ACCEPT}")
-
-
-def _query_of(parts: urllib.parse.SplitResult) -> list[tuple[str, str]]:
-    """Parameters already in the --backend URL (some endpoints are /sparql?dataset=...)."""
-    return urllib.parse.parse_qsl(parts.query)
+        body = repair_json(body) if dialect.repair_literals else body
+        if query_form(job.query) == "ASK" and b'"boolean"' not in body:
+            asked = b"true" if boolean_from_rows(json.loads(body)) else b"false"
+            body = b'{"head":{},"boolean":%s}' % asked
+        return parse_query_results(body, QueryResultsFormat.JSON)  # type: ignore[return-value]
+    raise ValueError(f"it came as {reply.media_type or 'no media type'}, not as asked for")
 
 
 def _left(deadline: float) -> float:

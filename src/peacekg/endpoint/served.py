@@ -83,6 +83,11 @@ class GraphSource:
             self._stats = {version: stats}
         return self._stats[version]
 
+    def graph_names(self) -> list[str]:
+        """The served release's named graphs (for a --backend store that needs them listed)."""
+        graphs = self.statistics().get("graphs")
+        return sorted(graphs) if isinstance(graphs, dict) else []
+
 
 def load_data_files(files: tuple[Path, ...]) -> GraphSource:
     """A store of the given files: TriG/N-Quads keep their graphs, triples go to the default."""

@@ -1,9 +1,10 @@
 """Just enough lexical analysis of SPARQL text for what the engine cannot tell us.
 
-pyoxigraph exposes no parsed query, but the endpoint needs two facts about one: whether it has
-its own dataset clause (FROM / FROM NAMED at the top level, which the union default graph
-would otherwise override), and the order of the variables of an outer `SELECT *` (Oxigraph
-sorts them; the W3C result tests and most engines keep the order of first appearance).
+pyoxigraph exposes no parsed query, but the endpoint needs facts about one: its form (to read
+a remote store's answer), whether it has its own dataset clause (FROM / FROM NAMED at the top
+level, which the union default graph would otherwise override), and the order of the variables
+of an outer `SELECT *` (Oxigraph sorts them; the W3C result tests and most engines keep the
+order of first appearance).
 Comments, strings and IRIs are skipped, so keywords inside them do not count.
 """
 
@@ -24,7 +25,7 @@ SKIP = "|".join(
 )
 _TOKENS = re.compile(
     rf"(?P<skip>{SKIP})|(?P<open>\{{)|(?P<close>\}})"
-    r"|(?<![\w?$:])(?P<keyword>FROM|SELECT)(?![\w:-])",
+    r"|(?<![\w?$:])(?P<keyword>FROM|SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w:-])",
     re.IGNORECASE,
 )
 _STAR = re.compile(r"\s*(?:(?:DISTINCT|REDUCED)\s+)?\*", re.IGNORECASE)
@@ -44,11 +45,20 @@ def outer_clauses(query: str) -> tuple[bool, int | None]:
             word = m.group("keyword").upper()
             if word == "FROM":
                 has_from = True
-            elif first_select:
+            elif word == "SELECT" and first_select:
                 first_select = False
                 if match := _STAR.match(query, m.end()):
                     star = match.end()
     return has_from, star
+
+
+def query_form(query: str) -> str:
+    """SELECT, CONSTRUCT, DESCRIBE or ASK: the query's first form keyword outside comments,
+    strings and IRIs ("" if none: not a query)."""
+    for m in _TOKENS.finditer(query):
+        if (word := m.group("keyword")) and word.upper() != "FROM":
+            return word.upper()
+    return ""
 
 
 def star_order(query: str, start: int, names: list[str]) -> list[str]:

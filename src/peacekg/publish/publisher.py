@@ -9,9 +9,12 @@ interrupt (each graph is replaced in one request and recorded after it; see `rec
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from peacekg.escaping import ascii_escaped
 from peacekg.namespaces import Namespaces
 from peacekg.progress import progress
 from peacekg.publish.graphs import Graph, graph_names, read_graphs
@@ -22,6 +25,11 @@ from peacekg.releases import Release
 Protocol = Literal["gsp", "update", "auto"]
 COUNT_BATCH = 200
 """Graphs counted per query when checking the remote (keeps each query short)."""
+UPDATE_BATCH = 1000
+"""Triples per SPARQL Update request. Virtuoso refuses an INSERT DATA whose SQL would pass
+10,000 lines (about 1,500 triples), and one long request per large graph is slow everywhere."""
+BLANK = re.compile(r"^_:| _:\S+ \.$")
+"""An N-Triples line with a blank node as subject or object."""
 
 
 @dataclass
@@ -92,12 +100,32 @@ class _Sender:
                 if not (self._auto and exc.status in FALLBACK_STATUSES):
                     raise
                 self.protocol = "update"
-        body = "\n".join(graph.lines)
-        self._remote.update(
-            f"DROP SILENT GRAPH <{graph.name}>;\n"
-            f"INSERT DATA {{ GRAPH <{graph.name}> {{\n{body}\n}} }}",
-            what=f"graph <{graph.name}>",
-        )
+        for number, update in enumerate(_updates(graph)):
+            self._remote.update(update, what=f"graph <{graph.name}> (request {number + 1})")
+
+
+def _updates(graph: Graph) -> Iterator[str]:
+    """SPARQL Update requests that replace `graph`: the first drops it, then batches of
+    INSERT DATA. Triples with blank nodes all go in the first request, as one INSERT ... WHERE
+    {} (a blank node is one node only within one operation, and Virtuoso refuses blank nodes in
+    INSERT DATA). Non-ASCII characters go as codepoint escapes (peacekg.escaping). A graph
+    bigger than a batch is not replaced atomically: an interrupted
+    publish leaves it unrecorded, and the next publish sends it again."""
+    blank = [line for line in graph.lines if BLANK.search(line)]
+    plain = [line for line in graph.lines if not BLANK.search(line)]
+    into = f"GRAPH <{graph.name}>"
+    first = [f"DROP SILENT GRAPH <{graph.name}>"]
+    if blank:
+        first.append(f"INSERT {{ {into} {{\n" + "\n".join(blank) + "\n} } WHERE {}")
+    batches = [plain[i : i + UPDATE_BATCH] for i in range(0, len(plain), UPDATE_BATCH)] or [[]]
+    for number, batch in enumerate(batches):
+        operations = first if number == 0 else []
+        if batch:
+            operations = [
+                *operations,
+                f"INSERT DATA {{ {into} {{\n" + "\n".join(batch) + "\n} }",
+            ]
+        yield ascii_escaped(";\n".join(operations))
 
 
 def remote_counts(remote: Remote, names: list[str]) -> dict[str, int]:

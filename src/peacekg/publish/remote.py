@@ -6,7 +6,6 @@ Why urllib: four request shapes, no sessions or streaming needed, and no new dep
 
 from __future__ import annotations
 
-import base64
 import json
 import urllib.error
 import urllib.parse
@@ -58,16 +57,16 @@ class Endpoints:
 
 @dataclass(frozen=True)
 class Credentials:
-    """HTTP Basic (user and password) or a bearer token; neither: anonymous."""
+    """A user and password (HTTP Basic, or Digest where the store asks for it) or a bearer
+    token; neither: anonymous."""
 
     user: str | None = None
     password: str | None = None
     token: str | None = None
 
     def header(self) -> dict[str, str]:
-        if self.user is not None:
-            pair = f"{self.user}:{self.password or ''}".encode()
-            return {"Authorization": "Basic " + base64.b64encode(pair).decode()}
+        """A token goes with every request; a user and password answer the store's challenge
+        (see `_opener`)."""
         return {"Authorization": f"Bearer {self.token}"} if self.token else {}
 
 
@@ -77,6 +76,7 @@ class Remote:
     def __init__(self, endpoints: Endpoints, credentials: Credentials = Credentials()) -> None:
         self.endpoints = endpoints
         self._auth = credentials.header()
+        self._opener = _opener(credentials, endpoints)
 
     def select(self, query: str) -> list[dict[str, Any]]:
         """The bindings of a SELECT, as SPARQL JSON results."""
@@ -112,7 +112,7 @@ class Remote:
             url, data=body, method=method, headers={**headers, **self._auth}
         )
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            with self._opener.open(request, timeout=TIMEOUT) as response:
                 return bytes(response.read())
         except urllib.error.HTTPError as exc:
             raise _refused(exc, url, what) from None
@@ -120,6 +120,21 @@ class Remote:
             reason = getattr(exc, "reason", exc)
             host = urllib.parse.urlsplit(url).netloc
             raise PublishError(f"cannot reach the store at {host} ({reason})") from None
+
+
+def _opener(credentials: Credentials, endpoints: Endpoints) -> urllib.request.OpenerDirector:
+    """The user and password in answer to the store's challenge, Basic or Digest (Virtuoso's
+    /sparql-auth and /sparql-graph-crud-auth ask for Digest), as `curl --anyauth` does; sending
+    Basic unasked would make a Digest store refuse the request."""
+    if credentials.user is None:
+        return urllib.request.build_opener()
+    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    urls = [u for u in (endpoints.query, endpoints.update, endpoints.graph_store) if u]
+    passwords.add_password(None, urls, credentials.user, credentials.password or "")
+    return urllib.request.build_opener(
+        urllib.request.HTTPBasicAuthHandler(passwords),
+        urllib.request.HTTPDigestAuthHandler(passwords),
+    )
 
 
 def _refused(exc: urllib.error.HTTPError, url: str, what: str) -> StoreRefused:

@@ -42,7 +42,12 @@ def _pool(source: GraphSource, server: ServerSettings, prefixes: dict[str, str])
             source.store_path, server.workers, server.timeout, prefixes, server.worker_memory
         )
     remote = RemotePool(
-        server.backend, server.timeout, prefixes, server.workers, server.backend_timeout_param
+        server.backend,
+        server.timeout,
+        prefixes,
+        source.graph_names,
+        server.workers,
+        server.backend_dialect,
     )
     remote.check()
     return remote
