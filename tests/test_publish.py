@@ -132,6 +132,28 @@ def test_the_update_protocol_gives_the_same_graphs(
     assert remote_counts(remote, list(expected)) == expected
 
 
+def test_separate_update_endpoint_and_a_named_release(
+    built: tuple[Settings, BuildResult], remote_store: str, capsys
+):
+    """--to the query endpoint with --update elsewhere (as GraphDB lays them out), and a release
+    named by --release; an unknown release is an error listing the kept ones."""
+    settings, _ = built
+    release = find_release(settings.output_dir, None)
+    endpoints = ("--to", f"{remote_store}/query", "--update", f"{remote_store}/update")
+    assert _publish(settings.output_dir, *endpoints, "--release", "nope") == 1
+    assert f"no release nope in {settings.output_dir} (kept: {release.id}" in (
+        capsys.readouterr().err
+    )
+    assert _publish(settings.output_dir, *endpoints, "--release", release.id) == 0
+    assert f"published release {release.id} to {remote_store}/query by update" in (
+        capsys.readouterr().out
+    )
+    expected = release.manifest["statistics"]["graphs"]
+    assert remote_counts(Remote(Endpoints.of(remote_store)), list(expected)) == expected
+    assert _publish(settings.output_dir, "--to", remote_store, "--update", "ftp://x") == 1
+    assert "--update must be an http(s) URL" in capsys.readouterr().err
+
+
 @contextlib.contextmanager
 def stand_in(status_code: int, message: bytes, *, queries_answer: bool) -> Iterator[str]:
     """A tiny HTTP server on 127.0.0.1: queries get an empty result (if `queries_answer`),

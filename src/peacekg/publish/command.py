@@ -15,8 +15,8 @@ graph under its own name. Graphs the store already holds (by digest, from the pu
 it keeps in {base}graph/publication) are not sent again; each graph is replaced whole; afterwards
 every graph's triple count on the store is checked against the release's manifest. A bare server
 URL (http://host:7878) is read as Oxigraph server's layout (/query, /update, /store); any other
-URL as a SPARQL endpoint for queries and updates, with --graph-store for the Graph Store
-Protocol."""
+URL as a SPARQL endpoint for queries and updates (--update for a store that takes updates
+elsewhere), with --graph-store for the Graph Store Protocol."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -25,6 +25,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--to", required=True, metavar="URL", help="the store (see above)")
     p.add_argument("--graph-store", metavar="URL", help="its Graph Store Protocol endpoint")
+    p.add_argument(
+        "--update",
+        metavar="URL",
+        help="its SPARQL Update endpoint, where that is not --to "
+        "(GraphDB: /repositories/ID/statements)",
+    )
     p.add_argument("--release", metavar="ID", help="a kept release (default: the current one)")
     p.add_argument(
         "--protocol",
@@ -41,7 +47,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     credentials = Credentials(args.user, args.password, None if args.user else publish_token())
-    remote = Remote(Endpoints.of(args.to, args.graph_store), credentials)
+    remote = Remote(Endpoints.of(args.to, args.graph_store, args.update), credentials)
     if args.status:
         return _status(remote, settings)
     release = find_release(settings.output_dir, args.release)

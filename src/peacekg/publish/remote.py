@@ -42,17 +42,19 @@ class Endpoints:
     graph_store: str | None
 
     @classmethod
-    def of(cls, to: str, graph_store: str | None = None) -> Endpoints:
+    def of(cls, to: str, graph_store: str | None = None, update: str | None = None) -> Endpoints:
         """A bare server URL (no path) is read as Oxigraph server's layout: /query, /update,
-        /store; any other URL is a SPARQL endpoint taking both queries and updates (Virtuoso's
-        /sparql), with a Graph Store only if `graph_store` is given."""
-        parts = urllib.parse.urlsplit(to)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"--to must be an http(s) URL, not {to!r}")
-        if parts.path in ("", "/"):
+        /store; any other URL is a SPARQL endpoint taking queries, and updates unless `update`
+        names another (GraphDB's /repositories/ID/statements), with a Graph Store only if
+        `graph_store` is given."""
+        for option, url in (("--to", to), ("--update", update), ("--graph-store", graph_store)):
+            parts = urllib.parse.urlsplit(url or "http://given")
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError(f"{option} must be an http(s) URL, not {url!r}")
+        if urllib.parse.urlsplit(to).path in ("", "/"):
             base = to.rstrip("/")
-            return cls(f"{base}/query", f"{base}/update", graph_store or f"{base}/store")
-        return cls(to, to, graph_store)
+            return cls(f"{base}/query", update or f"{base}/update", graph_store or f"{base}/store")
+        return cls(to, update or to, graph_store)
 
 
 @dataclass(frozen=True)
