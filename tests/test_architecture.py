@@ -21,6 +21,8 @@ FORBIDDEN = {
     "web": ("inputs", "mapping", "build", "wikidata"),
     # publishing reads releases only: never the build, and not the serving side
     "publish": ("inputs", "mapping", "build", "endpoint", "web", "wikidata"),
+    # drafting writes inputs (seeds, draft mappings) for people to review: nothing downstream
+    "drafting": ("build", "endpoint", "web", "publish", "wikidata"),
 }
 
 

@@ -15,6 +15,7 @@ from peacekg.build.pipeline import BuildLockedError, build
 from peacekg.build.validation import ValidationFailedError, validate
 from peacekg.config import ROOT_VARIABLE, ServerSettings, Settings, project_root
 from peacekg.diagram import GraphvizMissingError, architecture_dot, diagram_svg, svg
+from peacekg.drafting.add import add_parser as add_add_parser
 from peacekg.endpoint.dialects import NAMES as DIALECT_NAMES
 from peacekg.endpoint.local import FORMATS, run, serialize, table
 from peacekg.errors import BuildErrors, InputError
@@ -201,6 +202,7 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     q.set_defaults(run=_query)
     add_wikidata_parser(sub)
     add_publish_parser(sub)
+    add_add_parser(sub)
     return p
 
 

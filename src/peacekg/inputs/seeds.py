@@ -14,6 +14,9 @@ from peacekg.inputs.located import Located, load_yaml
 
 ARTICLE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 METADATA_FILE = "articles.yaml"
+URL = re.compile(r"https?://\S+")
+DRAFT = "draft"
+"""`review: draft` marks an entry `peacekg add` drafted that no person has checked yet."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,21 @@ def _bounds(f: Fields) -> Bounds:
     return Bounds(not_before, not_after, " ".join(r for r in reasons if r))
 
 
+def _drafting_fields(f: Fields) -> None:
+    """What `peacekg add` writes beside the metadata: where the text was read (`url`), a
+    byline's name the registry lacks (`author_name`, kept until someone adds the person) and
+    `review: draft`. A drafted entry builds like a reviewed one, since every value it states is
+    checked the same way (evidence in the text, dates that parse); the mark only tells a
+    reviewer what is left to check, so the build reads none of the three into the graph."""
+    f.text("author_name", required=False)
+    review = f.text("review", required=False)
+    if review is not None and review != DRAFT:
+        raise f.error(f"field 'review' can only be {DRAFT!r} (delete it once reviewed)")
+    url = f.text("url", required=False)
+    if url is not None and not URL.fullmatch(url):
+        raise f.error(f"field 'url' must be an http:// or https:// address, got {url!r}")
+
+
 def _article(node: object, seeds_dir: Path, parent: Located) -> Article:
     f = Fields(node, "article metadata", parent)
     article_id = f.text("id")
@@ -106,7 +124,7 @@ def _article(node: object, seeds_dir: Path, parent: Located) -> Article:
     f.text("original_file", required=False)
     published = _date(f, "published")
     bounds = _bounds(f) if published is None else None
-    for name in ("published", "modified", "source", "publisher", "author"):
+    for name in ("published", "modified", "source", "publisher", "author", "dateline"):
         _evidence(f, f"{name}_evidence", text)
     article = Article(
         id=article_id,
@@ -127,6 +145,7 @@ def _article(node: object, seeds_dir: Path, parent: Located) -> Article:
     )
     for extra in ("reported_via", "photo_credit"):
         f.text(extra, required=False)
+    _drafting_fields(f)
     f.finish()
     if article.title not in text:
         raise f.error(f"title {article.title!r} is not in the article text")
@@ -138,6 +157,8 @@ def load_articles(seeds_dir: Path, cache: Path | None = None) -> dict[str, Artic
     (its parse cached in `cache`, if given: see `load_yaml`)."""
     path = seeds_dir / METADATA_FILE
     entries = load_yaml(path, cache)
+    if entries is None:  # comments only: a project with no article yet, as `peacekg add` meets
+        entries = []
     if not isinstance(entries, list):
         raise InputError(path, 1, "expected a list of articles")
     articles: dict[str, Article] = {}
