@@ -16,11 +16,14 @@ from peacekg.build.validation import ValidationFailedError, validate
 from peacekg.config import ROOT_VARIABLE, ServerSettings, Settings, project_root
 from peacekg.diagram import GraphvizMissingError, architecture_dot, diagram_svg, svg
 from peacekg.drafting.add import add_parser as add_add_parser
+from peacekg.drafting.draft import add_parser as add_draft_parser
+from peacekg.drafting.review import add_parser as add_review_parser
 from peacekg.endpoint.dialects import NAMES as DIALECT_NAMES
 from peacekg.endpoint.local import FORMATS, run, serialize, table
 from peacekg.errors import BuildErrors, InputError
 from peacekg.inputs.seeds import load_articles
 from peacekg.mapping.coverage import Gap, gaps
+from peacekg.mapping.drafts import pending_lines
 from peacekg.namespaces import Namespaces
 from peacekg.publish.command import add_parser as add_publish_parser
 from peacekg.publish.remote import PublishError
@@ -69,6 +72,8 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
         f"{len(result.report.warnings)} warnings"
     )
     print("stages: " + ", ".join(f"{name} {sec:.1f}s" for name, sec in result.stages.items()))
+    for line in pending_lines(settings.mappings_dir / ARTICLE_MAPPINGS, settings.root):
+        print(line)
     print(_release_line(result.release.name, result.reused, manifest))
     print(f"store: {result.release / 'store'}")
     print(f"dumps: {settings.output_dir / 'dumps'}")
@@ -202,6 +207,8 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     q.set_defaults(run=_query)
     add_wikidata_parser(sub)
     add_publish_parser(sub)
+    add_draft_parser(sub)
+    add_review_parser(sub)
     add_add_parser(sub)
     return p
 

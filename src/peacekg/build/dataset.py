@@ -18,6 +18,7 @@ from peacekg.inputs.ontology import Ontology, load_ontology
 from peacekg.inputs.registry import Registry, load_registry
 from peacekg.inputs.seeds import Article, load_articles
 from peacekg.mapping.compiler import compile_mapping
+from peacekg.mapping.drafts import article_mappings
 from peacekg.mapping.metadata import metadata_quads
 from peacekg.namespaces import PROV, Namespaces
 from peacekg.progress import progress
@@ -172,7 +173,7 @@ def _map_articles(
     """Each mapping's article graph, by article id in file order, and the mappings' errors
     (all of them, not only the first)."""
     shared_key = shared_inputs(settings.root, settings.base_iri)
-    paths = sorted((settings.mappings_dir / ARTICLE_MAPPINGS).glob("*.yaml"))
+    paths = article_mappings(settings.mappings_dir / ARTICLE_MAPPINGS)
     graphs: dict[str, _ArticleGraph] = {}
     errors: list[InputError] = []
     for path in progress(

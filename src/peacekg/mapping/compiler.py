@@ -21,6 +21,7 @@ from peacekg.inputs.ontology import Ontology
 from peacekg.inputs.registry import Entity, Registry
 from peacekg.inputs.seeds import Article
 from peacekg.mapping.coverage import sentences
+from peacekg.mapping.drafts import draft_entities, is_draft, review_fields
 from peacekg.mapping.quotes import QuoteError, Span, locate
 from peacekg.mapping.validity import Instant, Validity, parse_validity, reported
 from peacekg.namespaces import OA, ORG, PROV, RDFS, SCHEMA, TIME, A, Namespaces, iri
@@ -138,6 +139,8 @@ class ArticleContext:
         self.article_iri = ns.id(f"article/{article.id}")
         self.referenced: set[str] = set()
         self.fact_ids: frozenset[str] = frozenset()
+        self.drafted: frozenset[str] = frozenset()
+        """Entities only the mapping's draft_registry proposes: named in errors, never resolved."""
         self._sentences = sentences(article.text)
 
     def sentence_around(self, span: Span) -> tuple[int, str]:
@@ -149,6 +152,11 @@ class ArticleContext:
         return start, self.article.text[start:end]
 
     def resolve(self, ref: object, kinds: tuple[str, ...]) -> Entity:
+        if ref in self.drafted and ref not in self.registry.entities:
+            raise ValueError(
+                f"{ref!r} is only proposed in this mapping's draft_registry: move its entry "
+                f"into {self.registry.path.name} first"
+            )
         entity = self.registry.resolve(ref, kinds)
         self.referenced.add(entity.ref)
         return entity
@@ -460,6 +468,7 @@ def compile_fact(ctx: ArticleContext, node: object, parent: Located) -> list[Qua
     f.what = f"fact {fact_id!r}"
     kind = f.text("type") or ""
     span = _span(f, ctx.article.text)
+    review_fields(f)
     if kind == "mention":
         mention = Claim(ctx, f, ctx.ns.id(f"mention/{ctx.article.id}/{fact_id}"))
         entity = mention.ref("entity", (*ACTORS, "operation"))
@@ -492,6 +501,21 @@ def compile_fact(ctx: ArticleContext, node: object, parent: Located) -> list[Qua
     return claim.quads
 
 
+def check_draft(ctx: ArticleContext, node: object, parent: Located) -> None:
+    """A draft fact is left out of the graph; only what a reviewer needs to find and judge it
+    is checked: its id, its type and its quote."""
+    f = Fields(node, "draft fact", parent)
+    fact_id = f.text("id") or ""
+    if not FACT_ID.match(fact_id):
+        raise f.error(f"fact id {fact_id!r} must be lower-case letters, digits and '-'")
+    f.what = f"draft fact {fact_id!r}"
+    kind = f.text("type") or ""
+    if kind != "mention" and kind not in HANDLERS:
+        raise f.error(f"unknown fact type {kind!r}; allowed: mention, {', '.join(HANDLERS)}")
+    _span(f, ctx.article.text)
+    review_fields(f)
+
+
 def check_waiver(node: object, text: str, parent: Located) -> Span:
     """A waived sentence: its quote (found in the article) and a reason it carries no fact."""
     f = Fields(node, "waiver", parent)
@@ -509,7 +533,9 @@ def compile_mapping(
     ns: Namespaces,
     root: Path,
 ) -> tuple[str, list[Quad], set[str]]:
-    """Quads of one article graph, the article id, and the registry entries it referenced."""
+    """Quads of one article graph, the article id, and the registry entries it referenced.
+
+    Draft facts (`review: draft`) are checked for shape and quote only and make no quads."""
     top = Fields(load_mapping(path, "an article's mapping"), "mapping")
     article_id = top.text("article") or ""
     if article_id not in articles:
@@ -520,6 +546,7 @@ def compile_mapping(
     facts = top.listing("facts")
     for waiver in top.listing("waived"):
         check_waiver(waiver, ctx.article.text, top.node)
+    ctx.drafted = draft_entities(top)
     top.finish()
     if not facts:
         raise top.error("no facts")
@@ -535,5 +562,8 @@ def compile_mapping(
             )
         if isinstance(fact_id, str) and isinstance(node, Located):
             seen[fact_id] = node.line
-        quads.extend(compile_fact(ctx, node, top.node))
+        if is_draft(node):
+            check_draft(ctx, node, top.node)
+        else:
+            quads.extend(compile_fact(ctx, node, top.node))
     return article_id, quads, ctx.referenced

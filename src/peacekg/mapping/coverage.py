@@ -3,7 +3,7 @@
 An article is cut into sentences (lines first: headlines, captions and credits stand alone;
 then sentence ends). A sentence is *factual* when it names or counts something: a number or
 number word, a month, a name (a capitalised word after the first), or a peacekeeping term.
-It is *covered* when the quote of a claim (any fact but a mention) or of a waiver
+It is *covered* when the quote of a claim (any fact but a mention or a draft) or of a waiver
 (`waived:` in the mapping, with its reason) overlaps it. The rules are general English ones:
 nothing here knows the seed articles.
 """
@@ -17,6 +17,7 @@ from pathlib import Path
 from peacekg.errors import InputError
 from peacekg.inputs.located import Located, load_mapping
 from peacekg.inputs.seeds import Article
+from peacekg.mapping.drafts import is_draft
 from peacekg.mapping.quotes import QuoteError, locate
 
 
@@ -114,10 +115,11 @@ class Gap:
 
 
 def spans(mapping: Path, text: str) -> list[tuple[int, int]]:
-    """Where the quotes of the mapping's claims and waivers are; mentions do not count."""
+    """Where the quotes of the mapping's claims and waivers are; mentions and drafts do not
+    count."""
     top = load_mapping(mapping, "an article's mapping")
     found: list[tuple[int, int]] = []
-    nodes = [n for n in _listing(top, "facts") if n.get("type") != "mention"]
+    nodes = [n for n in _listing(top, "facts") if n.get("type") != "mention" and not is_draft(n)]
     for node in [*nodes, *_listing(top, "waived")]:
         quote, occurrence = node.get("quote"), node.get("occurrence")
         if not isinstance(quote, str):
