@@ -108,7 +108,8 @@ def test_published_by_update_in_batches_with_blank_nodes(
 def test_wrong_password_is_a_clear_error(
     built: tuple[Settings, BuildResult], virtuoso: str, capsys
 ) -> None:
-    to = ["--to", f"{virtuoso}/sparql-auth", "--user", "dba", "--password", "wrong"]
+    """The default password, changed at start, is refused."""
+    to = ["--to", f"{virtuoso}/sparql-auth", "--user", "dba", "--password", "dba"]
     assert main(["--build-dir", str(built[0].output_dir), "publish", *to]) != 0
     assert "refused the credentials (401" in capsys.readouterr().err
 

@@ -5,6 +5,8 @@ publish to a remote store or serve in front of one."""
 from __future__ import annotations
 
 import contextlib
+import secrets
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -40,9 +42,12 @@ def oxigraph_server(
 
 
 VIRTUOSO = Path("/usr/bin/virtuoso-t")
-"""Debian's virtuoso-opensource-7-bin (7.2.5): `make test` installs it."""
-VIRTUOSO_USER = ("dba", "dba")
-"""The administrator of a new Virtuoso database, with its default password."""
+"""Debian's virtuoso-opensource-7-bin (7.2.5): `make test` installs it (with its isql-vt)."""
+ISQL = VIRTUOSO.with_name("isql-vt")
+VIRTUOSO_DEFAULT_USER = ("dba", "dba")
+"""The administrator of a new Virtuoso database, with its well-known default password..."""
+VIRTUOSO_USER = ("dba", "peacekg-" + secrets.token_hex(8))
+"""...which is changed at start, so that tests use a password of their own."""
 VIRTUOSO_INI = """[Database]
 DatabaseFile = {dir}/virtuoso.db
 ErrorLogFile = {dir}/virtuoso.log
@@ -83,12 +88,22 @@ MaxQueryCostEstimationTime = 400
 def virtuoso_server(directory: Path) -> Iterator[str]:
     """Virtuoso over a new database in `directory` (its own ini file, loopback ports), for a
     block; yields its base URL (/sparql; /sparql-auth and /sparql-graph-crud-auth with HTTP
-    Digest for VIRTUOSO_USER). The settings are Debian's defaults, on two free ports."""
+    Digest for VIRTUOSO_USER, whose password is set at start). The settings are Debian's
+    defaults, on two free ports."""
     directory.mkdir(parents=True, exist_ok=True)
     port = free_port()
     ini = directory / "virtuoso.ini"
-    ini.write_text(VIRTUOSO_INI.format(dir=directory, port=port, sql_port=free_port()))
+    sql_port = free_port()
+    ini.write_text(VIRTUOSO_INI.format(dir=directory, port=port, sql_port=sql_port))
     command = [str(VIRTUOSO), "+foreground", "+configfile", str(ini)]
     health = "/sparql?query=ASK%7B%7D"
     with running(command, directory / "server.log", health=health, port=port) as server:
+        user, default = VIRTUOSO_DEFAULT_USER
+        change = f"exec=USER_SET_PASSWORD('{user}', '{VIRTUOSO_USER[1]}');"
+        subprocess.run(
+            [str(ISQL), f"127.0.0.1:{sql_port}", user, default, change],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
         yield server.base
