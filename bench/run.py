@@ -420,10 +420,16 @@ class _Connection(http.client.HTTPConnection):
 class Client:
     """One keep-alive HTTP connection, as a script or a notebook would hold one."""
 
-    def __init__(self, base: str, timeout: float = 600) -> None:
+    def __init__(self, base: str, timeout: float = 600, source: str | None = None) -> None:
+        """`source`: the client's own address (127.0.0.2, ...: a distinct client to the
+        endpoint's per-client limits), else 127.0.0.1."""
         url = urllib.parse.urlsplit(base)
         self.host, self.port, self.timeout = url.hostname or "", url.port or 80, timeout
-        self.conn = _Connection(self.host, self.port, timeout=timeout)
+        self.source = (source, 0) if source else None
+        self.conn = self._connection()
+
+    def _connection(self) -> _Connection:
+        return _Connection(self.host, self.port, timeout=self.timeout, source_address=self.source)
 
     def _send(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> Any:
         for attempt in (1, 2):
@@ -433,7 +439,7 @@ class Client:
                 return response.status, response.read(), response
             except (http.client.HTTPException, ConnectionError):
                 self.conn.close()
-                self.conn = _Connection(self.host, self.port, timeout=self.timeout)
+                self.conn = self._connection()
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
@@ -920,13 +926,15 @@ class Bench:
     def load(
         self, base: str, queries: list[str], clients: int, seconds: float
     ) -> tuple[int, int, float]:
-        """`clients` threads send `queries` round-robin for `seconds`: (ok, errors, elapsed)."""
+        """`clients` threads send `queries` round-robin for `seconds`: (ok, errors, elapsed).
+        Each thread is its own client (address 127.0.0.N), as several users would be: one
+        address may hold only its share of the workers (endpoint.fairness)."""
         stop = threading.Event()
         counts = {"ok": 0, "errors": 0}
         lock = threading.Lock()
 
         def client_loop(offset: int) -> None:
-            client = Client(base)
+            client = Client(base, source=f"127.0.0.{2 + offset}")
             i = offset
             while not stop.is_set():
                 try:

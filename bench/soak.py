@@ -9,8 +9,14 @@ It builds nothing: it serves an existing build (`make build` first). The load co
 Python threads with http.client. It prints a table (requests, errors, p50/p95/p99 latency,
 RSS of the server and its query workers at start, end and peak, and the drift) and exits
 non-zero when any request failed or the RSS drifted more than --max-drift percent. With
---long-forms (the default for `make soak`) it then runs the long forms of the robustness
+--abusive (the default) it then runs the same load again beside one abusive client (another
+address, 127.0.0.2, sending runaway queries on 8 connections at once) and reports the
+well-behaved clients' latency and errors (goal: no error) and what the abusive one was answered.
+With --long-forms (the default for `make soak`) it then runs the long forms of the robustness
 tests: 10,000 endpoint fuzz cases, the mapping fuzzer and more killed builds.
+
+The well-behaved clients all come from 127.0.0.1 (wrk cannot choose its source address), so
+the server lets that one address have as many queries in flight as there are clients.
 
 All traffic goes to 127.0.0.1 only, and everything stops by itself after --seconds.
 """
@@ -62,6 +68,13 @@ class Result:
     rss_drift_pct: float = 0.0
     rss_samples: list[float] = field(default_factory=list)
     long_forms: dict[str, str] = field(default_factory=dict)
+    abusive: dict[str, object] = field(default_factory=dict)
+    """The run beside an abusive client: the well-behaved clients' figures, its answers."""
+
+
+ABUSER = "127.0.0.2"
+ABUSIVE_CONNECTIONS = 8
+RUNAWAY = b"SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
 # ---------------------------------------------------------------- the server and its memory
@@ -96,9 +109,12 @@ def rss_mib(pid: int) -> float:
 
 
 @contextlib.contextmanager
-def server(build_dir: Path, log: Path, timeout: float) -> Iterator[tuple[int, int]]:
+def server(build_dir: Path, log: Path, timeout: float, clients: int) -> Iterator[tuple[int, int]]:
     """`peacekg serve` on a free port of 127.0.0.1 until the block ends: (port, pid)."""
-    command = serve_command("--build-dir", str(build_dir), "serve", "--timeout", str(timeout))
+    command = serve_command(
+        *("--build-dir", str(build_dir), "serve", "--timeout", str(timeout)),
+        *("--client-queries", str(max(5, clients))),  # see the docstring: one address
+    )
     try:
         with running(command, log) as launched:
             yield launched.port, launched.process.pid
@@ -147,8 +163,11 @@ def send(conn: http.client.HTTPConnection, body: bytes) -> tuple[int, bytes]:
     return reply.status, reply.read()
 
 
-def post(port: int, body: bytes, timeout: float = 60) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+def post(
+    port: int, body: bytes, timeout: float = 60, source: str | None = None
+) -> tuple[int, bytes]:
+    address = (source, 0) if source else None
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout, source_address=address)
     try:
         return send(conn, body)
     finally:
@@ -324,6 +343,53 @@ def run_long_forms() -> dict[str, str]:
 # ---------------------------------------------------------------- the table
 
 
+# ---------------------------------------------------------------- one abusive client
+
+
+@contextlib.contextmanager
+def abusing(port: int) -> Iterator[dict[str, int]]:
+    """Runaway queries from ABUSER on ABUSIVE_CONNECTIONS at once, for the block: its answers
+    by status (429: over its limits; 503: stopped at the timeout)."""
+    answers: dict[str, int] = {}
+    lock, stop = threading.Lock(), threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                status, _ = post(port, RUNAWAY, timeout=120, source=ABUSER)
+                kind = str(status)
+            except OSError as exc:
+                kind = type(exc).__name__
+            with lock:
+                answers[kind] = answers.get(kind, 0) + 1
+            if kind == "429":
+                stop.wait(0.2)  # an abuser, but not a busy loop on this machine
+
+    with ThreadPoolExecutor(ABUSIVE_CONNECTIONS) as pool:
+        for _ in range(ABUSIVE_CONNECTIONS):
+            pool.submit(loop)
+        try:
+            yield answers
+        finally:
+            stop.set()
+
+
+def abusive_rows(result: Result) -> list[tuple[str, str]]:
+    a = result.abusive
+    if not a:
+        return []
+    answers = a["answers"]
+    assert isinstance(answers, dict)
+    return [
+        ("with an abuser", f"{ABUSER}: runaway queries on {ABUSIVE_CONNECTIONS} connections"),
+        ("  requests", f"{a['requests']} well-behaved"),
+        ("  errors", f"{a['errors']} {a['error_kinds'] or ''}".strip()),
+        ("  latency p50", f"{a['p50_ms']:.1f} ms"),
+        ("  latency p99", f"{a['p99_ms']:.1f} ms"),
+        ("  abuser answered", ", ".join(f"{k}: {v}" for k, v in sorted(answers.items()))),
+    ]
+
+
 def table(result: Result) -> str:
     rate = result.requests / result.seconds if result.seconds else 0
     rows = [
@@ -339,6 +405,7 @@ def table(result: Result) -> str:
         ("RSS end", f"{result.rss_end_mib:.1f} MiB"),
         ("RSS max", f"{result.rss_max_mib:.1f} MiB"),
         ("RSS drift", f"{result.rss_drift_pct:+.1f} %"),
+        *abusive_rows(result),
         *result.long_forms.items(),
     ]
     width = max(len(k) for k, _ in rows)
@@ -370,6 +437,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=30.0, help="the server's query timeout")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results.json")
     parser.add_argument(
+        "--abusive",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run the load again beside one abusive client (default: yes)",
+    )
+    parser.add_argument(
         "--long-forms",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -388,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with tempfile.TemporaryDirectory(prefix="peacekg-soak-") as tmp:
         log = Path(tmp) / "server.log"
-        with server(args.build_dir, log, args.timeout) as (port, pid):
+        with server(args.build_dir, log, args.timeout, args.clients) as (port, pid):
             for name, text in queries.items():  # warm up, and check each query works at all
                 status, body = post(port, text.encode())
                 if status != 200:
@@ -401,6 +474,15 @@ def main(argv: list[str] | None = None) -> int:
             sampler.stopped.set()
             sampler.join()
             rss_summary(result, sampler.samples)
+            if args.abusive:
+                with abusing(port) as answers:
+                    time.sleep(1)  # the abuser is in
+                    beside = loader(port, queries, args.clients, args.seconds)
+                result.abusive = {
+                    **{k: getattr(beside, k) for k in ("requests", "errors", "error_kinds")},
+                    **{k: getattr(beside, k) for k in ("p50_ms", "p95_ms", "p99_ms")},
+                    "answers": dict(answers),
+                }
             crashed = "Traceback" in log.read_text(errors="replace")
     if args.long_forms:
         result.long_forms = run_long_forms()
@@ -409,6 +491,11 @@ def main(argv: list[str] | None = None) -> int:
     args.json.write_text(json.dumps(asdict(result), indent=2), encoding="utf-8")
     failed = [
         *(["requests failed"] if result.errors else []),
+        *(
+            ["well-behaved requests failed beside the abuser"]
+            if result.abusive.get("errors")
+            else []
+        ),
         *(
             [f"RSS drifted {result.rss_drift_pct:+.1f} %"]
             if abs(result.rss_drift_pct) > args.max_drift

@@ -26,6 +26,7 @@ def test_soak_runs_clean_and_reports(built, tmp_path, tool):
         [
             *(sys.executable, str(SOAK), "--build-dir", str(built[0].output_dir)),
             *("--seconds", "4", "--clients", "4", "--tool", tool, "--no-long-forms"),
+            *("--timeout", "3"),  # the abuser's runaway queries end soon after the run
             *("--json", str(results)),
         ],
         capture_output=True,
@@ -39,6 +40,10 @@ def test_soak_runs_clean_and_reports(built, tmp_path, tool):
     assert report["requests"] > 20 and report["errors"] == 0, report
     assert 0 < report["p50_ms"] <= report["p95_ms"] <= report["p99_ms"]
     assert report["rss_start_mib"] > 0 and report["rss_samples"]
+    beside = report["abusive"]  # the same load beside one abusive client: still no error
+    assert beside["requests"] > 20 and beside["errors"] == 0, beside
+    assert set(beside["answers"]) <= {"429", "503"} and beside["answers"], beside
+    assert "| with an abuser" in done.stdout
     assert (
         len(report["queries"]) >= 3 and "federated-host-country-population" not in report["queries"]
     )

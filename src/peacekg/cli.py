@@ -134,6 +134,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         service_allowlist=tuple(args.allow_service) if args.allow_service else None,
         backend=args.backend,
         backend_dialect=args.backend_dialect,
+        client_queries=args.client_queries,
+        client_seconds=args.client_seconds,
+        client_workers=args.client_workers,
+        read_timeout=args.read_timeout,
+        trusted_proxy=args.trusted_proxy,
+        trusted_proxy_header=args.trusted_proxy_header,
     )
     serve(settings, server)
     return 0
@@ -247,6 +253,37 @@ def _add_serve_parser(sub: argparse._SubParsersAction) -> None:
         help="how to speak to the --backend store: its union default graph, DESCRIBE, literal "
         "forms and timeout parameter (default auto: recognised from its Server header; "
         "sparql11 for any other store)",
+    )
+    limits = s.add_argument_group(
+        "fairness", "per-client limits (a client is an address; see docs/deploy.md)"
+    )
+    limits.add_argument(
+        "--client-queries", type=int, metavar="N", help="queries in flight per client (5)"
+    )
+    limits.add_argument(
+        "--client-seconds", type=float, metavar="S", help="query seconds per client a minute (60)"
+    )
+    limits.add_argument(
+        "--client-workers",
+        type=int,
+        metavar="N",
+        help="query workers one client may hold at once (default: half, at least 1)",
+    )
+    limits.add_argument(
+        "--read-timeout",
+        type=float,
+        metavar="S",
+        help="seconds a connection has to send its request (15)",
+    )
+    limits.add_argument(
+        "--trusted-proxy",
+        metavar="ADDR",
+        help="the reverse proxy (its address) whose header names the client",
+    )
+    limits.add_argument(
+        "--trusted-proxy-header",
+        choices=("x-forwarded-for", "forwarded"),
+        help="the header that proxy sets (default x-forwarded-for)",
     )
     s.set_defaults(run=_serve)
 

@@ -119,9 +119,28 @@ class ServerSettings:
     backend: str | None = None
     """A remote store's SPARQL query endpoint that answers queries instead of the embedded store
     (endpoint.remote); pages, VoID and dumps still read the build directory."""
+    client_queries: int = 5
+    """Queries one client (address) may have running or waiting at once; more get 429."""
+    client_seconds: float = 60.0
+    """Seconds of query time one client may spend in any minute; past it, 429."""
+    client_workers: int = 0
+    """Query workers one client may hold at once (0: half of them, at least one)."""
+    read_timeout: float = 15.0
+    """Seconds a connection has to send a complete request (and the longest an idle one stays)."""
+    connection_limit: int = 4096
+    """Connections held open at once (slow ones included)."""
+    trusted_proxy: str | None = None
+    """The reverse proxy whose `trusted_proxy_header` names the client (else it is ignored)."""
+    trusted_proxy_header: str = "x-forwarded-for"
+    """x-forwarded-for or forwarded (RFC 7239): the one header the proxy sets."""
     backend_dialect: str = "auto"
     """How to speak to the remote (endpoint.dialects): auto (from its Server header), oxigraph,
     virtuoso or sparql11."""
+
+    @property
+    def client_share(self) -> int:
+        """Workers one client may hold: `client_workers`, or half of them (at least one)."""
+        return self.client_workers or max(1, self.workers // 2)
 
     @classmethod
     def from_env(cls, **overrides: object) -> ServerSettings:
@@ -134,6 +153,12 @@ class ServerSettings:
             "row_limit": _number(int, "PEACEKG_ROW_LIMIT"),
             "backend": os.environ.get("PEACEKG_BACKEND"),
             "backend_dialect": os.environ.get("PEACEKG_BACKEND_DIALECT"),
+            "client_queries": _number(int, "PEACEKG_CLIENT_QUERIES"),
+            "client_seconds": _number(float, "PEACEKG_CLIENT_SECONDS"),
+            "client_workers": _number(int, "PEACEKG_CLIENT_WORKERS"),
+            "read_timeout": _number(float, "PEACEKG_READ_TIMEOUT"),
+            "trusted_proxy": os.environ.get("PEACEKG_TRUSTED_PROXY"),
+            "trusted_proxy_header": os.environ.get("PEACEKG_TRUSTED_PROXY_HEADER"),
             "worker_memory": _number(int, "PEACEKG_WORKER_MEMORY"),
             "service_allowlist": tuple(
                 u for u in os.environ.get("PEACEKG_SERVICE_ALLOWLIST", "").split() if u

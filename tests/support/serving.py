@@ -54,9 +54,15 @@ def request(
     body: bytes | str | None = None,
     headers: dict[str, str] | None = None,
     timeout: float = 30,
+    source: str | None = None,
 ):
+    """One request on a new connection; `source` is the client's address (127.0.0.2, … are
+    distinct clients on the loopback interface)."""
     host = urllib.parse.urlsplit(base)
-    conn = http.client.HTTPConnection(host.hostname, host.port, timeout=timeout)
+    address = (source, 0) if source else None
+    conn = http.client.HTTPConnection(
+        host.hostname, host.port, timeout=timeout, source_address=address
+    )
     conn.request(method, path, body=body, headers=headers or {})
     response = conn.getresponse()
     data = response.read()

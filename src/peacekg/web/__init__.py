@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from peacekg.config import ServerSettings, Settings
+from peacekg.endpoint.fairness import ClientGate, ClientLimits
 from peacekg.endpoint.pool import Pool
 from peacekg.endpoint.served import GraphSource
 from peacekg.namespaces import Namespaces
@@ -13,6 +14,7 @@ from peacekg.web import (
     editor,
     health,
     http,
+    metrics,
     ontology_docs,
     pages,
     protocol,
@@ -30,8 +32,11 @@ def create_app(
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     namespaces = Namespaces(project.base_iri)
-    app.extensions[EXTENSION] = AppState(settings, project, namespaces, source, pool)
+    limits = ClientLimits(settings.client_queries, settings.client_seconds, settings.client_share)
+    gate = ClientGate(limits, settings.workers, settings.timeout)
+    app.extensions[EXTENSION] = AppState(settings, project, namespaces, source, pool, gate)
     http.install(app)
-    for blueprint in (health, protocol, pages, dumps, resources, void, ontology_docs, editor):
+    blueprints = (health, metrics, protocol, pages, dumps, resources, void, ontology_docs, editor)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint.blueprint)
     return app

@@ -41,6 +41,7 @@ def description_quads(endpoint: str, host: str) -> list[Quad]:
         (default_graph, VOID + "triples", integer(stats["triples"])),
     ]
     facts += prefix_declarations(service, app.namespaces.prefixes())
+    facts.append((service, RDFS + "comment", Literal(limits_sentence())))
     if app.settings.service_allowlist:
         facts.append((service, SD + "feature", NamedNode(SD + "BasicFederatedQuery")))
     for renderer in for_kind(Kind.RESULTS) + for_kind(Kind.GRAPH):
@@ -73,6 +74,20 @@ def prefix_declarations(service: NamedNode, prefixes: dict[str, str]) -> list[Fa
             (declaration, SH + "namespace", Literal(namespace, datatype=NamedNode(XSD + "anyURI"))),
         ]
     return facts
+
+
+def limits_sentence() -> str:
+    """The limits in force, in words (SPARQL Service Description has no terms for them; the
+    same figures are in /metrics as numbers)."""
+    settings, limits = state().settings, state().gate.limits
+    return (
+        f"Limits: a query runs at most {settings.timeout:g} s and returns at most "
+        f"{settings.row_limit:,} rows. Each client (an address) may have {limits.queries} "
+        f"queries running or waiting, spend {limits.seconds:g} s of query time a minute and "
+        f"hold {limits.share} of the {settings.workers} query workers at once; beyond that it is "
+        "answered 429 with Retry-After. A request must arrive whole within "
+        f"{settings.read_timeout:g} s."
+    )
 
 
 def service_description() -> Response:

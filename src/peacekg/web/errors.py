@@ -20,6 +20,7 @@ from werkzeug.exceptions import (
     NotAcceptable,
     NotFound,
     ServiceUnavailable,
+    TooManyRequests,
 )
 
 from peacekg.endpoint.formats import Kind, Renderer
@@ -55,6 +56,13 @@ class PoolBusy(ServiceUnavailable):
 
     def __init__(self) -> None:
         super().__init__("every query worker stayed busy; try again shortly", retry_after=5)
+
+
+class OverLimit(TooManyRequests):
+    """This client is over one of its limits (endpoint.fairness): which, and when to return."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, retry_after=retry_after)
 
 
 class ServiceFailed(BadGateway):

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 
+from flask import request
 from werkzeug.exceptions import BadRequest
 
+from peacekg.endpoint.fairness import OverLimitError
 from peacekg.endpoint.formats import Kind, for_kind
 from peacekg.endpoint.pool import (
     Outcome,
@@ -24,6 +26,7 @@ from peacekg.endpoint.pool import (
 from peacekg.web.errors import (
     BackendFailed,
     NoFormat,
+    OverLimit,
     PoolBusy,
     QueryTimeout,
     ServiceFailed,
@@ -65,12 +68,18 @@ def run(job: QueryJob) -> Outcome:
     error that says why there is none (a failure of ours stays an exception: a logged 500)."""
     app = state()
     try:
-        outcome = app.pool.run(job)
+        with app.gate.admit(request.remote_addr or "unknown"):
+            outcome = app.pool.run(job)
+    except OverLimitError as exc:
+        raise OverLimit(str(exc), exc.retry_after) from None
     except QueryTimeoutError:
+        app.failures["timeout"] += 1
         raise QueryTimeout(app.settings.timeout) from None
-    except PoolBusyError:
+    except (PoolBusyError, TimeoutError):
+        app.failures["busy"] += 1
         raise PoolBusy from None
     except WorkerLostError:
+        app.failures["lost"] += 1
         raise WorkerLost from None
     if outcome.status == "syntax":  # the worker's words: endpoint.explain
         raise BadRequest(outcome.message)

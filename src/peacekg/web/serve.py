@@ -1,5 +1,6 @@
-"""`peacekg serve`: the endpoint on waitress, a production WSGI server, over the built graph or
-over RDF files given with --data; with --backend, queries go to a remote store instead."""
+"""`peacekg serve`: the endpoint on waitress, a production WSGI server (set up by
+web.connections), over the built graph or over RDF files given with --data; with --backend,
+queries go to a remote store instead."""
 
 from __future__ import annotations
 
@@ -8,8 +9,6 @@ import shutil
 import signal
 import sys
 
-import waitress
-
 from peacekg.config import ServerSettings, Settings
 from peacekg.endpoint.pool import Pool, QueryPool
 from peacekg.endpoint.remote import RemotePool
@@ -17,6 +16,7 @@ from peacekg.endpoint.served import GraphSource, load_data_files
 from peacekg.namespaces import Namespaces
 from peacekg.releases import current_release, open_store
 from peacekg.web import create_app
+from peacekg.web.connections import create_server
 
 log = logging.getLogger("peacekg")
 
@@ -65,14 +65,7 @@ def serve(project: Settings, server: ServerSettings) -> None:
     # SIGTERM (a service manager stopping us) must run the clean-up below like Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        waitress.serve(
-            app,
-            host=server.host,
-            port=server.port,
-            threads=server.threads,
-            ident="peacekg",
-            clear_untrusted_proxy_headers=True,
-        )
+        create_server(app, server).run()
     finally:
         pool.close()
         if source.data_store is not None:

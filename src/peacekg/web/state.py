@@ -7,11 +7,13 @@ app is configured entirely by whoever creates it (the server, a test, a benchmar
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import collections
+from dataclasses import dataclass, field
 
 from flask import current_app
 
 from peacekg.config import ServerSettings, Settings
+from peacekg.endpoint.fairness import ClientGate
 from peacekg.endpoint.pool import Pool
 from peacekg.endpoint.served import GraphSource
 from peacekg.namespaces import Namespaces
@@ -31,6 +33,10 @@ class AppState:
     """What is served, and its version (for ETags)."""
     pool: Pool
     """Where every query runs, the routes' own included."""
+    gate: ClientGate
+    """Who may run a query now: per-client limits and fair shares of the pool."""
+    failures: collections.Counter[str] = field(default_factory=collections.Counter)
+    """Queries answered with an error of the pool, by kind (timeout, busy, lost): /metrics."""
 
 
 def state() -> AppState:

@@ -1,0 +1,59 @@
+"""`/metrics`: the endpoint's load in Prometheus' text format, for operators and their scrapers:
+queries running and waiting, clients by number of queries in flight (never their addresses:
+this is public), 429s by limit, queries stopped at the timeout or refused as busy, and the
+limits in force."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+from flask.typing import ResponseReturnValue
+
+from peacekg.web.state import state
+
+blueprint = Blueprint("metrics", __name__)
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+Samples = list[tuple[str, float]]
+"""A metric's samples: its labels ("" or '{name="value"}') and value."""
+
+
+def _family(name: str, kind: str, about: str, samples: Samples) -> list[str]:
+    lines = [f"# HELP {name} {about}", f"# TYPE {name} {kind}"]
+    return lines + [f"{name}{labels} {value:g}" for labels, value in samples]
+
+
+def _labelled(label: str, values: dict[str, float]) -> Samples:
+    return [(f'{{{label}="{key}"}}', value) for key, value in values.items()]
+
+
+@blueprint.get("/metrics")
+def metrics() -> ResponseReturnValue:
+    app = state()
+    now, limits, settings = app.gate.snapshot(), app.gate.limits, app.settings
+    families = [
+        ("peacekg_queries_running", "gauge", "Queries on a worker now.", [("", now.running)]),
+        ("peacekg_queries_waiting", "gauge", "Queries waiting for a worker.", [("", now.waiting)]),
+        (
+            "peacekg_clients_in_flight",
+            "gauge",
+            "Clients with queries running or waiting, by how many they have.",
+            _labelled("queries", {str(n): c for n, c in sorted(now.clients_by_queries.items())}),
+        ),
+        ("peacekg_queries_admitted_total", "counter", "Queries let through to a worker.",
+         [("", now.admitted)]),
+        ("peacekg_refused_total", "counter", "Queries answered 429, by the limit they passed.",
+         _labelled("limit", {k: now.refused.get(k, 0) for k in ("queries", "seconds")})),
+        ("peacekg_query_failures_total", "counter",
+         "Queries stopped at the timeout, refused as busy or lost with their worker (503).",
+         _labelled("kind", {k: app.failures[k] for k in ("timeout", "busy", "lost")})),
+        ("peacekg_limit", "gauge", "The limits in force.", _labelled("name", {
+            "workers": settings.workers,
+            "client_workers": limits.share,
+            "client_queries": limits.queries,
+            "client_seconds_per_minute": limits.seconds,
+            "timeout_seconds": settings.timeout,
+            "read_timeout_seconds": settings.read_timeout,
+            "connection_limit": settings.connection_limit,
+        })),
+    ]  # fmt: skip
+    lines = [line for family in families for line in _family(*family)]
+    return Response("\n".join(lines) + "\n", content_type=CONTENT_TYPE)
