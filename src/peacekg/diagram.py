@@ -88,8 +88,19 @@ def diagram_dot(ontology_dir: Path) -> str:
     return "\n".join(lines)
 
 
-STAGES = ("inputs", "mapping", "build", "releases", "endpoint", "web", "publish", "wikidata")
-"""The stages in the order data flows through them (releases is a module, the rest packages)."""
+STAGES = (
+    "drafting",
+    "inputs",
+    "mapping",
+    "build",
+    "releases",
+    "endpoint",
+    "web",
+    "publish",
+    "wikidata",
+)
+"""The stages in the order data flows through them (releases is a module, the rest packages):
+drafting first, since it writes the inputs (for a person to review) that the others read."""
 
 
 def _imported_stages(path: Path) -> set[str]:

@@ -12,62 +12,34 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
-import math
-import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from peacekg.config import Settings
-from peacekg.drafting.metadata import Metadata, draft_metadata
-from peacekg.drafting.page import Stated
-from peacekg.drafting.publication import Bound
 from peacekg.errors import InputError
 from peacekg.files import write_atomically
 from peacekg.inputs.located import load_mapping
-from peacekg.inputs.reference import OPERATIONS_FILE, load_operations
 from peacekg.inputs.registry import REGISTRY_FILE
 from peacekg.inputs.seeds import ARTICLE_ID, DRAFT, METADATA_FILE, URL, Article, load_articles
 
-ARTICLE_MAPPINGS = "articles"
-"""mappings/articles/, where an article's mapping is named after its id."""
-SLUG_WORDS = 6
-TRAILING = frozenset({"a", "an", "the", "of", "on", "in", "to", "for", "and", "at", "by", "with"})
-CYRILLIC = str.maketrans(
-    dict(
-        re.findall(
-            r"(\w)=(\w*)",
-            "а=a б=b в=v г=g д=d е=e ё=e ж=zh з=z и=i й=i к=k л=l м=m н=n о=o п=p р=r с=s т=t "
-            "у=u ф=f х=kh ц=ts ч=ch ш=sh щ=shch ъ= ы=y ь= э=e ю=yu я=ya "
-            "ә=a ғ=g қ=q ң=n ө=o ұ=u ү=u һ=h і=i",
-        )
-    )
-)
-"""Russian and Kazakh letters in Latin ones, for ids and file names."""
+from .ids import ARTICLE_ID_WORDS, slug
+from .metadata import Metadata, draft_metadata
+from .page import Stated
+from .project import ARTICLE_MAPPINGS, mapping_path
+from .publication import earliest
+from .yamltext import scalar
 
 
 @dataclass(frozen=True)
 class Added:
+    """What `peacekg add` did: the new id, the copy, where its entry starts, what was drafted."""
+
     article_id: str
     path: Path
     """The copy in seeds/."""
     line: int
     """Where its entry starts in seeds/articles.yaml."""
     metadata: Metadata
-
-
-def slug(text: str, words: int = SLUG_WORDS) -> str:
-    """Lower-case ASCII words joined by '-', at most `words` of them, not ending on "of", "the"
-    and the like ("Kazakhstan to send 430 servicemen on UN…": kazakhstan-to-send-430-servicemen).
-    """
-    latin = text.lower().replace("'", "").replace("’", "").translate(CYRILLIC)
-    plain = unicodedata.normalize("NFKD", latin.replace("-", " ")).encode("ascii", "ignore")
-    tokens = re.findall(r"[a-z0-9]+", plain.decode())[:words]
-    while tokens and tokens[-1] in TRAILING:
-        tokens.pop()
-    return "-".join(tokens)
 
 
 def _read(path: Path) -> tuple[bytes, str]:
@@ -119,7 +91,7 @@ def _article_id(metadata: Metadata, given: str | None, digest: str) -> str:
         if not ARTICLE_ID.match(given):
             raise ValueError(f"--id {given!r} must be lower-case letters, digits and '-'")
         return given
-    words = slug(metadata.title.value) or f"article-{digest[:8]}"
+    words = slug(metadata.title.value, ARTICLE_ID_WORDS) or f"article-{digest[:8]}"
     when = metadata.when
     if when.published:
         return f"{when.published.value.isoformat()}-{words}"
@@ -132,16 +104,15 @@ def _article_id(metadata: Metadata, given: str | None, digest: str) -> str:
 def _check_id_is_new(
     article_id: str, settings: Settings, articles: dict[str, Article], file_name: str
 ) -> None:
+    """The id must be free wherever an article is named by it: seeds/articles.yaml, the
+    copy in seeds/, its mapping."""
     if existing := articles.get(article_id):
         raise InputError(
             existing.metadata_path,
             existing.line,
             f"article id {article_id!r} exists; give the new article another with --id",
         )
-    for taken in (
-        settings.seeds_dir / file_name,
-        settings.mappings_dir / ARTICLE_MAPPINGS / f"{article_id}.yaml",
-    ):
+    for taken in (settings.seeds_dir / file_name, mapping_path(settings, article_id)):
         if taken.exists():
             raise InputError(taken, None, "exists already; give the new article another id (--id)")
 
@@ -156,30 +127,6 @@ def _author_ref(settings: Settings, name: str) -> str | None:
     return None
 
 
-def _earliest(settings: Settings) -> Bound:
-    """Nothing about UN peace operations predates the first of them."""
-    path = settings.mappings_dir / OPERATIONS_FILE
-    first = min((op for op in load_operations(path) if op.start), key=lambda op: op.start or 0)
-    assert first.start is not None
-    return Bound(
-        dt.date(first.start, 1, 1),
-        f"The text prints no date; the first UN peace operation, {first.acronym}, began in "
-        f"{first.start} (mappings/{OPERATIONS_FILE}).",
-    )
-
-
-def _scalar(value: object, quoted: bool = False) -> str:
-    """A YAML scalar that reads back as `value` (a quote double-quoted, as in the file)."""
-    if value is None:
-        return "null"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    dumped = yaml.safe_dump(
-        value, allow_unicode=True, width=math.inf, default_style='"' if quoted else None
-    )
-    return dumped.removesuffix("\n...\n").removesuffix("\n")
-
-
 def _stated(
     key: str, stated: Stated[str] | Stated[dt.date] | None, missing: str = "null"
 ) -> list[str]:
@@ -187,8 +134,8 @@ def _stated(
     if stated is None:
         return [f"  {key}: {missing}  # not found in the text"]
     return [
-        f"  {key}: {_scalar(stated.value)}  # line {stated.line}",
-        f"  {key}_evidence: {_scalar(stated.evidence, quoted=True)}",
+        f"  {key}: {scalar(stated.value, 'plain')}  # line {stated.line}",
+        f"  {key}_evidence: {scalar(stated.evidence, 'quoted')}",
     ]
 
 
@@ -197,13 +144,13 @@ def _author(author: Stated[str] | None, ref: str | None) -> list[str]:
     name in `author_name` until a person adds them."""
     if author is None:
         return _stated("author", None)
-    evidence = f"  author_evidence: {_scalar(author.evidence, quoted=True)}"
+    evidence = f"  author_evidence: {scalar(author.evidence, 'quoted')}"
     if ref:
         return [f"  author: {ref}  # line {author.line}", evidence]
     return [
         f"  author: null  # {author.value} is not in mappings/{REGISTRY_FILE}: add the person "
         "there and refer to it here",
-        f"  author_name: {_scalar(author.value)}  # line {author.line}",
+        f"  author_name: {scalar(author.value, 'plain')}  # line {author.line}",
         evidence,
     ]
 
@@ -224,14 +171,14 @@ def _entry(
         f"- id: {article_id}",
         f"  review: {DRAFT}  # drafted by peacekg add on {today.isoformat()}; delete this line "
         "once every value is checked against its line",
-        f"  file: {_scalar(file_name)}",
-        f"  original_file: {_scalar(original)}",
+        f"  file: {scalar(file_name, 'plain')}",
+        f"  original_file: {scalar(original, 'plain')}",
     ]
     if url:
-        out.append(f"  url: {_scalar(url)}  # given with --url")
-    out.append(f"  title: {_scalar(m.title.value)}  # line {m.title.line}")
+        out.append(f"  url: {scalar(url, 'plain')}  # given with --url")
+    out.append(f"  title: {scalar(m.title.value, 'plain')}  # line {m.title.line}")
     if publisher:
-        out.append(f"  publisher: {_scalar(publisher)}  # given with --publisher")
+        out.append(f"  publisher: {scalar(publisher, 'plain')}  # given with --publisher")
     else:
         out += _stated("publisher", m.publisher, missing="unknown")
     out += _stated("source", m.source)
@@ -244,9 +191,9 @@ def _entry(
             "  published: unknown  # no publication date printed; bounds: what the text allows",
             "  bounds:",
             f"    not_before: {when.not_before.date.isoformat()}",
-            f"    not_before_reason: {_scalar(when.not_before.reason, quoted=True)}",
+            f"    not_before_reason: {scalar(when.not_before.reason, 'quoted')}",
             f"    not_after: {when.not_after.date.isoformat()}",
-            f"    not_after_reason: {_scalar(when.not_after.reason, quoted=True)}",
+            f"    not_after_reason: {scalar(when.not_after.reason, 'quoted')}",
         ]
     if when.modified:
         out += _stated("modified", when.modified)
@@ -272,7 +219,7 @@ def add_article(
     data, text = _read(source)
     articles = load_articles(settings.seeds_dir)
     _check_not_in_seeds(data, settings.seeds_dir, articles)
-    metadata = draft_metadata(text, today, _earliest(settings))
+    metadata = draft_metadata(text, today, earliest(settings.mappings_dir))
     new_id = _article_id(metadata, article_id, hashlib.sha256(data).hexdigest())
     file_name = f"{new_id}.txt"
     _check_id_is_new(new_id, settings, articles, file_name)

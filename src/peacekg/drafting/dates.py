@@ -79,13 +79,6 @@ class FoundDate:
             return None
         return dt.date(self.year, self.month or 1, self.day or 1)
 
-    def last_day(self) -> dt.date | None:
-        """The latest day the date can mean (None without a year)."""
-        if self.year is None:
-            return None
-        month = self.month or 12
-        return dt.date(self.year, month, self.day or calendar.monthrange(self.year, month)[1])
-
 
 def _valid(year: int | None, month: int, day: int | None) -> bool:
     try:

@@ -14,16 +14,12 @@ from pathlib import Path
 from peacekg.config import Settings
 from peacekg.files import write_atomically
 from peacekg.inputs.located import load_mapping
-from peacekg.inputs.ontology import load_ontology
-from peacekg.inputs.registry import load_registry
 from peacekg.inputs.seeds import load_articles
 from peacekg.mapping.drafts import DRAFT_SUFFIX, is_draft
-from peacekg.namespaces import Namespaces
 
 from .drafter import Draft, drafter, mappings_besides
 from .evaluate import evaluate, report
-
-ARTICLES = "articles"
+from .project import article_mappings_dir, known_article, ontology_and_registry
 
 
 def reviewed_facts(path: Path) -> int:
@@ -51,23 +47,16 @@ def target(articles_dir: Path, article_id: str, force: bool) -> Path:
 
 def draft_article(settings: Settings, article_id: str) -> Draft:
     """The draft of one article of seeds/articles.yaml, against the whole registry."""
-    articles = load_articles(settings.seeds_dir)
-    if article_id not in articles:
-        raise ValueError(
-            f"unknown article {article_id!r} (not in seeds/articles.yaml; add it with "
-            f"peacekg add); known: {', '.join(sorted(articles))}"
-        )
-    ns = Namespaces(settings.base_iri)
-    ontology = load_ontology(settings.ontology_dir, ns)
-    registry = load_registry(settings.mappings_dir, ns, ontology, settings.root)
-    others = mappings_besides(settings.mappings_dir / ARTICLES, article_id)
-    return drafter(registry, ontology, others, settings.mappings_dir).draft(articles[article_id])
+    article = known_article(load_articles(settings.seeds_dir), article_id)
+    ontology, registry = ontology_and_registry(settings)
+    others = mappings_besides(article_mappings_dir(settings), article_id)
+    return drafter(registry, ontology, others, settings.mappings_dir).draft(article)
 
 
 def write_draft(settings: Settings, article_id: str, force: bool = False) -> tuple[Path, Draft]:
-    articles_dir = settings.mappings_dir / ARTICLES
+    """Draft an article and write it where `target` says (never over a reviewed fact)."""
     draft = draft_article(settings, article_id)
-    path = target(articles_dir, article_id, force)
+    path = target(article_mappings_dir(settings), article_id, force)
     write_atomically(path, draft.text().encode())
     return path, draft
 

@@ -26,12 +26,15 @@ from .writer import render
 
 @dataclass(frozen=True)
 class Draft:
+    """One article's proposed facts and entities, and the draft mapping they make."""
+
     article: Article
     candidates: list[Candidate]
     """Mentions first, then the other facts in the order of the text."""
     proposals: list[Proposal]
 
     def text(self) -> str:
+        """The draft mapping's YAML text."""
         return render(self.article, self.candidates, self.proposals)
 
 
@@ -43,6 +46,7 @@ class Drafter:
     lexicon: Lexicon
 
     def draft(self, article: Article) -> Draft:
+        """Read the article's names, then propose its facts, each located and timed."""
         reading = Reading(article, self.known.copy(), self.lexicon)
         read_names(reading)
         served = deployments(reading)
@@ -88,5 +92,6 @@ def mappings_besides(articles_dir: Path, article_id: str) -> list[Path]:
 def drafter(
     registry: Registry, ontology: Ontology, mappings: list[Path], mappings_dir: Path
 ) -> Drafter:
+    """A drafter that knows the registry, what reviewed mappings quote and the UN's operations."""
     operations = load_operations(mappings_dir / OPERATIONS_FILE)
     return Drafter(knowledge(registry, mappings, operations), lexicon(ontology))

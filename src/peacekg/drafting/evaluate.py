@@ -22,16 +22,17 @@ import yaml
 
 from peacekg.config import Settings
 from peacekg.inputs.located import load_mapping
-from peacekg.inputs.ontology import load_ontology
-from peacekg.inputs.registry import Registry, load_registry
+from peacekg.inputs.registry import Registry
 from peacekg.inputs.seeds import Article, load_articles
 from peacekg.mapping.drafts import article_mappings
-from peacekg.mapping.quotes import QuoteError, locate
-from peacekg.namespaces import Namespaces
+from peacekg.mapping.quotes import QuoteError
 
 from .drafter import Draft, drafter, mappings_besides
 from .knowledge import ENTITY_REF
-from .model import normalise
+from .metadata import draft_metadata
+from .model import normalise, quote_span
+from .project import article_mappings_dir, ontology_and_registry
+from .publication import earliest
 
 KEYS: dict[str, tuple[str, ...]] = {
     "mention": ("entity",),
@@ -68,6 +69,8 @@ class Fact:
 
 @dataclass
 class Tally:
+    """Drafted against reviewed facts for one row (a fact type) or one article."""
+
     drafted: int = 0
     reviewed: int = 0
     matched: int = 0
@@ -89,6 +92,8 @@ class Tally:
 
 @dataclass
 class Evaluation:
+    """What `peacekg draft --evaluate` measures: per row, quotes, per article, metadata."""
+
     rows: dict[str, Tally] = field(default_factory=dict)
     quotes: int = 0
     verbatim: int = 0
@@ -127,9 +132,8 @@ def _date(when: object) -> str | None:
 
 def _fact(node: dict[str, object], text: str) -> Fact | None:
     kind = str(node.get("type"))
-    quote, occurrence = node.get("quote"), node.get("occurrence")
     try:
-        span = locate(text, str(quote), occurrence if isinstance(occurrence, int) else None)
+        span = quote_span(text, node)
     except QuoteError:
         return None
     fields = {key: node.get(key) for key in KEYS.get(kind, ())}
@@ -146,6 +150,7 @@ def _fact(node: dict[str, object], text: str) -> Fact | None:
 
 
 def facts_of(top: dict[str, object], text: str) -> list[Fact]:
+    """The facts of a mapping (drafted or reviewed) whose quotes are found in the text."""
     nodes = top.get("facts") or []
     found = [_fact(n, text) for n in nodes if isinstance(n, dict)]  # type: ignore[union-attr]
     return [f for f in found if f is not None]
@@ -228,11 +233,10 @@ def compare(
 
 
 def evaluate(settings: Settings) -> Evaluation:
-    ns = Namespaces(settings.base_iri)
-    ontology = load_ontology(settings.ontology_dir, ns)
-    registry = load_registry(settings.mappings_dir, ns, ontology, settings.root)
+    """Draft each reviewed article with a registry held out from it, and compare."""
+    ontology, registry = ontology_and_registry(settings)
     articles = load_articles(settings.seeds_dir)
-    articles_dir = settings.mappings_dir / "articles"
+    articles_dir = article_mappings_dir(settings)
     result = Evaluation()
     for path in article_mappings(articles_dir):
         article = articles[path.stem]
@@ -258,13 +262,11 @@ def evaluate(settings: Settings) -> Evaluation:
 def compare_metadata(
     settings: Settings, articles: dict[str, Article], registry: Registry
 ) -> dict[str, tuple[int, int]]:
-    """Helper A's metadata drafting of each seed text against seeds/articles.yaml."""
-    from .add import _earliest
-    from .metadata import draft_metadata
-
+    """`peacekg add`'s drafted metadata of each seed text against seeds/articles.yaml."""
+    bound = earliest(settings.mappings_dir)
     scores: dict[str, list[int]] = {}
     for article in articles.values():
-        drafted = draft_metadata(article.text, dt.date.today(), _earliest(settings))
+        drafted = draft_metadata(article.text, dt.date.today(), bound)
         author = registry.entities[article.author].label if article.author else None
         pairs = {
             "title": (drafted.title.value, article.title),

@@ -26,6 +26,8 @@ UNIT_WORD = re.compile(r"\b(?:battalion|contingent|brigade|company|unit)\b", re.
 MISSION_WORD = re.compile(r"\b(?:mission|operation|force)\b", re.I)
 MISSIONS_IN = re.compile(r"\bmissions? in (?:[^.;:]*?,\s*|[^.;:]*? and\s+)?(?:the\s+)?$")
 APPROVED_PROPOSAL = re.compile(r"approv\w*\s+(?:this|the|that|such an?)\s+proposal", re.I)
+APPROVAL = r"\bapprov(?:ed|al)\b|\bunanimous support\b|\bratifi\w+|\bvoted\b"
+"""An approval's words: a parliamentary approval when the sentence names a parliament."""
 PARLIAMENT = re.compile(r"parliament|deputies|senate|assembly|congress|chamber|mazhilis", re.I)
 KINDS: tuple[tuple[str, str], ...] = (
     (r"\bestablish(?:ed|ment)\b|\bfounded\b|\bcreated\b|\bset up\b", "establishment"),
@@ -36,7 +38,7 @@ KINDS: tuple[tuple[str, str], ...] = (
     ),
     (r"\bwithdraw\w*|\bclosing the mission\b|\bdrawdown\b", "withdrawal"),
     (r"\bpropos(?:ed|al)\b", "proposal"),
-    (r"\bapprov(?:ed|al)\b|\bunanimous support\b|\bratifi\w+|\bvoted\b", "parliamentary-approval"),
+    (APPROVAL, "parliamentary-approval"),
     (r"\bcelebrat\w+|\bobserv(?:ed|ance)\b|\bcommemorat\w+", "observance"),
     (r"\bindependence\b", "independence"),
     (r"\bagreement\b|\bmemorandum\b", "agreement"),
@@ -72,7 +74,7 @@ def events(reading: Reading, served: list[Candidate]) -> list[Candidate]:
 def _events(reading: Reading, sentence: Sentence, started: bool) -> Iterator[Candidate]:
     """`started`: a figure or a deployment of the sentence already says who was sent."""
     text = sentence.text
-    approval = re.search(KINDS[4][0], text, re.I) and PARLIAMENT.search(text)
+    approval = re.search(APPROVAL, text, re.I) and PARLIAMENT.search(text)
     approved_proposal = APPROVED_PROPOSAL.search(text)
     for start, end in segments(sentence):
         dates = dates_in(reading.article, start, end)

@@ -71,6 +71,8 @@ APPROVAL = re.compile(r"approv|paving the way|authori[sz]|unanimous support", re
 
 @dataclass(frozen=True)
 class Count:
+    """A counted number of a sentence: its span, value, hedge and unit."""
+
     start: int
     end: int
     value: int
@@ -134,6 +136,7 @@ def figures_in(reading: Reading, sentence: Sentence) -> list[Count]:
 
 
 def figures(reading: Reading) -> list[Candidate]:
+    """The figures of every sentence, a headline's read as the body explains them."""
     found: list[Candidate] = []
     for sentence in reading.sentences:
         counts = figures_in(reading, sentence)

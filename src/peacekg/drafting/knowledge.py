@@ -22,7 +22,8 @@ from peacekg.inputs.reference import Operation
 from peacekg.inputs.registry import Registry
 from peacekg.mapping.drafts import is_draft
 
-from .model import Proposal, slug
+from .ids import slug
+from .model import Proposal
 
 UN_LONG, UN_SHORT = "United Nations", "UN"
 LEADING = re.compile(r"^(?:(?:the|a|an|in|of|to|by|from|at|this|these)\s+)+", re.IGNORECASE)
@@ -59,6 +60,8 @@ class Entry:
 
 @dataclass
 class Knowledge:
+    """Every name the drafter looks for, and which entity it names."""
+
     entries: dict[str, Entry] = field(default_factory=dict)
     owner: dict[str, str] = field(default_factory=dict)
     """name -> the ref it names (the first source that gave it)."""

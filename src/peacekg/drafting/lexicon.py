@@ -59,6 +59,8 @@ MULTIPLIERS = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000
 
 @dataclass(frozen=True)
 class Lexicon:
+    """The ranks and roles of the ontology's code lists, as articles write them."""
+
     ranks: dict[str, str | None]
     """A rank as written (any case of its words, '-' or ' ' between them) -> its code."""
     roles: dict[str, str]
@@ -80,6 +82,8 @@ class Lexicon:
 
 
 def lexicon(ontology: Ontology) -> Lexicon:
+    """The lexicon of an ontology: its rank and role codes by their English labels."""
+
     def labels(scheme: str) -> dict[str, str]:
         return {ontology.label(node): key for key, node in ontology.codes[scheme].items()}
 

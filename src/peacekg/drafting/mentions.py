@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 
+from .ids import slug
 from .knowledge import Entry
-from .model import Candidate, Proposal, slug
+from .model import Candidate, Proposal
 from .people import person_matches, propose_people
 from .reading import Match, Reading
 

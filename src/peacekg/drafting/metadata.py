@@ -13,13 +13,15 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from peacekg.drafting.dates import MONTHS, FoundDate, find_dates
-from peacekg.drafting.page import BYLINE, COPYRIGHT, LABEL, WORD, Line, Page, Stated, page, words
-from peacekg.drafting.publication import Bound, Publication, layout, publication
+from .dates import MONTHS, FoundDate, find_dates
+from .page import BYLINE, COPYRIGHT, LABEL, WORD, Line, Page, Stated, page, words
+from .publication import Bound, Publication, layout, publication
 
 
 @dataclass(frozen=True)
 class Metadata:
+    """Everything a text says about itself, each value with the line that states it."""
+
     title: Stated[str]
     when: Publication
     publisher: Stated[str] | None
@@ -112,6 +114,8 @@ AGENCY = re.compile(r"[(/](?P<agency>[^()/]{2,40})[)/]|\.\s+(?P<caps>[^\W\d_][^\
 
 @dataclass(frozen=True)
 class Dateline:
+    """A dateline's place and agency ("ALMATY, Jan 8 (Reuters) -")."""
+
     place: Stated[str]
     agency: Stated[str] | None
     span: tuple[int, int]

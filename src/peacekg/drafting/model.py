@@ -7,8 +7,12 @@ verbatim words (and an `occurrence` when they repeat), and the reviewer the sent
 from __future__ import annotations
 
 import re
-import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from peacekg.mapping.quotes import Span, locate
+
+from .ids import slug
 
 
 @dataclass(frozen=True)
@@ -40,17 +44,10 @@ class Candidate:
     cue: str
     when: object = None
     status: str | None = None
-    label: str | None = None
     name: str = ""
     """Words for its id (the fact id is made unique by the writer)."""
     refs: list[str] = field(default_factory=list)
     """The entities it names, so the writer can propose those the registry lacks."""
-
-
-def slug(text: str) -> str:
-    """A registry or fact key from any words: ASCII, lower case, '-' between words."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "x"
 
 
 def normalise(label: str) -> str:
@@ -63,3 +60,10 @@ def references(fields: dict[str, object]) -> list[str]:
     """The registry references among a fact's field values (`kind/id`, alone or in lists)."""
     values = [x for v in fields.values() for x in (v if isinstance(v, list) else [v])]
     return [v for v in values if isinstance(v, str) and re.fullmatch(r"[a-z]+/[a-z0-9-]+", v)]
+
+
+def quote_span(text: str, fact: Mapping[str, object]) -> Span:
+    """Where a written fact's `quote` is in the text (its `occurrence`, when the words repeat);
+    QuoteError if it is not there."""
+    occurrence = fact.get("occurrence")
+    return locate(text, str(fact.get("quote")), occurrence if isinstance(occurrence, int) else None)

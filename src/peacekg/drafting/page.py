@@ -26,6 +26,8 @@ class Stated(Generic[T]):
 
 @dataclass(frozen=True)
 class Line:
+    """One line of the text, with where it starts (for quoting its words)."""
+
     number: int
     start: int
     """Offset of the line's first character in the text."""
@@ -38,6 +40,8 @@ class Line:
 
 @dataclass(frozen=True)
 class Page:
+    """A text as its lines and its sentences, the two ways its metadata is read."""
+
     text: str
     lines: list[Line]
     sentences: list[Sentence]
@@ -51,6 +55,7 @@ class Page:
 
 
 def page(text: str) -> Page:
+    """The lines and sentences of a text."""
     lines, offset = [], 0
     for number, raw in enumerate(text.split("\n"), 1):
         lines.append(Line(number, offset, raw.rstrip("\r")))
@@ -62,6 +67,7 @@ WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 
 
 def words(text: str) -> list[str]:
+    """The words of a text (letters, with inner apostrophes, dots and hyphens)."""
     return WORD.findall(text)
 
 

@@ -14,8 +14,9 @@ import re
 from collections.abc import Iterator
 
 from .dates import MONTHS
+from .ids import slug
 from .knowledge import Entry
-from .model import Candidate, Proposal, slug
+from .model import Candidate, Proposal
 from .page import words
 from .reading import Match, Reading
 

@@ -14,19 +14,40 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
-from peacekg.drafting.dates import FoundDate
-from peacekg.drafting.page import COPYRIGHT, LABEL, UPDATED, Line, Page, Stated, words
+from peacekg.inputs.reference import OPERATIONS_FILE, load_operations
+
+from .dates import FoundDate
+from .page import COPYRIGHT, LABEL, UPDATED, Line, Page, Stated, words
+from .timing import PLAN
 
 
 @dataclass(frozen=True)
 class Bound:
+    """A date a page's publication cannot be before (or after), and why, in words."""
+
     date: dt.date
     reason: str
 
 
+def earliest(mappings_dir: Path) -> Bound:
+    """The earliest date any text here can have: nothing about UN peace operations predates
+    the first of them (mappings/un-peace-operations.yaml)."""
+    operations = load_operations(mappings_dir / OPERATIONS_FILE)
+    first = min((op for op in operations if op.start), key=lambda op: op.start or 0)
+    assert first.start is not None
+    return Bound(
+        dt.date(first.start, 1, 1),
+        f"The text prints no date; the first UN peace operation, {first.acronym}, began in "
+        f"{first.start} (mappings/{OPERATIONS_FILE}).",
+    )
+
+
 @dataclass(frozen=True)
 class Publication:
+    """A page's printed publication date and last update, or the bounds its text allows."""
+
     published: Stated[dt.date] | None
     modified: Stated[dt.date] | None
     not_before: Bound | None
@@ -34,11 +55,13 @@ class Publication:
     not_after: Bound | None
 
 
-FUTURE = re.compile(
-    r"\b(?:will|shall|would|is\s+to|are\s+to|scheduled|plans?|planned|planning|expected|"
-    r"intends?|next|upcoming|forthcoming)\b",
+NOT_PAST = re.compile(
+    rf"\b(?:{PLAN}|is\s+to|are\s+to|scheduled|plans?|planning|expected|intends?|next|"
+    r"forthcoming)\b",
     re.I,
 )
+"""A sentence about what is to come: its dates do not date the page. Broader than a fact's plan
+(`timing.FUTURE`): "next", "expected", "scheduled" alone will do."""
 DEADLINE = re.compile(r"\b(?:by|until|till|through|before)\s+(?:the\s+end\s+of\s+)?$", re.I)
 
 
@@ -97,7 +120,7 @@ def _past_mentions(p: Page, dates: list[FoundDate], where: Layout) -> list[tuple
     for sentence in p.sentences:
         if sentence.line == where.headline:
             continue
-        if FUTURE.search(sentence.text) or COPYRIGHT.search(sentence.text):
+        if NOT_PAST.search(sentence.text) or COPYRIGHT.search(sentence.text):
             continue
         for d in dates:
             if d.year is None or not sentence.start <= d.start < sentence.end:
@@ -148,29 +171,26 @@ def _days_after(first: int, last: int) -> RelativeRule:
     return rule
 
 
-def _month_of(following: bool) -> RelativeRule:
+def _calendar(unit: str, following: bool) -> RelativeRule:
+    """ "this month" or "this year" of a date: from it to the end of its month or year; "last
+    month" or "last year" (`following`): the whole month or year after it."""
+
     def rule(d: FoundDate) -> tuple[dt.date, dt.date] | None:
         first = d.first_day()
-        if d.month is None or first is None:
-            return None
-        if not following:
-            return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
-        year, month = (first.year + 1, 1) if first.month == 12 else (first.year, first.month + 1)
-        return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
-
-    return rule
-
-
-def _year_of(following: bool) -> RelativeRule:
-    def rule(d: FoundDate) -> tuple[dt.date, dt.date] | None:
-        first = d.first_day()
-        if d.year is None or first is None:
+        if first is None or (unit == "month" and d.month is None):
             return None
         if following:
-            return dt.date(d.year + 1, 1, 1), dt.date(d.year + 1, 12, 31)
-        return first, dt.date(d.year, 12, 31)
+            first = _last_day(first, unit) + ONE_DAY
+        return first, _last_day(first, unit)
 
     return rule
+
+
+def _last_day(day: dt.date, unit: str) -> dt.date:
+    """The last day of `day`'s month or year."""
+    if unit == "year":
+        return dt.date(day.year, 12, 31)
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 RELATIVE: tuple[tuple[re.Pattern[str], RelativeRule], ...] = (
@@ -181,10 +201,10 @@ RELATIVE: tuple[tuple[re.Pattern[str], RelativeRule], ...] = (
     (re.compile(r"\b(?:yesterday|last\s+night)\b", re.I), _days_after(1, 1)),
     (re.compile(r"\bthis\s+week\b", re.I), _days_after(0, 6)),
     (re.compile(r"\blast\s+week\b", re.I), _days_after(1, 13)),
-    (re.compile(r"\bthis\s+month\b", re.I), _month_of(following=False)),
-    (re.compile(r"\blast\s+month\b", re.I), _month_of(following=True)),
-    (re.compile(r"\bthis\s+year\b", re.I), _year_of(following=False)),
-    (re.compile(r"\blast\s+year\b", re.I), _year_of(following=True)),
+    (re.compile(r"\bthis\s+month\b", re.I), _calendar("month", following=False)),
+    (re.compile(r"\blast\s+month\b", re.I), _calendar("month", following=True)),
+    (re.compile(r"\bthis\s+year\b", re.I), _calendar("year", following=False)),
+    (re.compile(r"\blast\s+year\b", re.I), _calendar("year", following=True)),
 )
 """Words that date the text from a date beside them in one sentence: "yesterday, 19 January
 2024" was written on 20 January; "last week, on 12 March" between 13 and 25 March."""
@@ -219,6 +239,9 @@ def _bounds(
     added_on: dt.date,
     earliest: Bound,
 ) -> tuple[Bound, Bound]:
+    """Not before `earliest` or the latest date reported as past, not after the last update
+    or the day it was added, narrowed by relative words; a text that contradicts itself gives
+    only `earliest` and the day added."""
     added = Bound(added_on, f"It was added to the project on {added_on.isoformat()}.")
     not_before, not_after = earliest, added
     past = [(d, s) for d, s in _past_mentions(p, dates, where) if d.first_day()]

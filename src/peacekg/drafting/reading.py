@@ -25,6 +25,8 @@ class Match:
 
 @dataclass
 class Reading:
+    """An article as the drafter reads it: its sentences and where it names which entity."""
+
     article: Article
     known: Knowledge
     lexicon: Lexicon
@@ -53,6 +55,7 @@ class Reading:
         return self.known.entries[ref]
 
     def within(self, start: int, end: int, *kinds: str) -> list[Match]:
+        """The names between two offsets, of the given kinds (all kinds if none is given)."""
         return [
             m
             for m in self.matches
@@ -60,6 +63,8 @@ class Reading:
         ]
 
     def last_before(self, offset: int, *kinds: str) -> Match | None:
+        """The last name of these kinds before an offset: whom "he" or "this contingent"
+        refers to."""
         found = [m for m in self.matches if m.end <= offset and m.ref.split("/")[0] in kinds]
         return found[-1] if found else None
 

@@ -19,7 +19,10 @@ from peacekg.inputs.located import Located, load_mapping
 from peacekg.inputs.seeds import load_articles
 from peacekg.mapping.coverage import sentences
 from peacekg.mapping.drafts import ACCEPTED, DRAFT, REVIEW, is_draft
-from peacekg.mapping.quotes import QuoteError, locate
+from peacekg.mapping.quotes import QuoteError
+
+from .model import quote_span
+from .project import known_article, mapping_path
 
 REVIEW_LINE = re.compile(rf"^(\s*){REVIEW}:\s*{DRAFT}\s*(#.*)?$")
 SHOWN = ("type", "id", "quote", "occurrence", REVIEW, "confidence", "cue", "label")
@@ -27,6 +30,8 @@ SHOWN = ("type", "id", "quote", "occurrence", REVIEW, "confidence", "cue", "labe
 
 @dataclass(frozen=True)
 class Pending:
+    """A draft fact as `peacekg review` lists it."""
+
     id: str
     line: int
     confidence: float
@@ -57,11 +62,8 @@ def _pending(fact: Located, text: str) -> Pending:
 
 def _marked(text: str, fact: Located) -> str:
     """The sentence(s) the quote stands in, the quote marked «thus»."""
-    occurrence = fact.get("occurrence")
     try:
-        span = locate(
-            text, str(fact.get("quote")), occurrence if isinstance(occurrence, int) else None
-        )
+        span = quote_span(text, fact)
     except QuoteError as exc:
         return f"(quote not found: {exc})"
     inside = [s for s in sentences(text) if s.start < span.end and span.start < s.end]
@@ -111,13 +113,10 @@ def _review_line(lines: list[str], first: int) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    articles = load_articles(settings.seeds_dir)
-    if args.article not in articles:
-        raise ValueError(f"unknown article {args.article!r}; known: {', '.join(sorted(articles))}")
-    path = settings.mappings_dir / "articles" / f"{args.article}.yaml"
+    text = known_article(load_articles(settings.seeds_dir), args.article).text
+    path = mapping_path(settings, args.article)
     if not path.exists():
         raise ValueError(f"{path} does not exist: draft it first (peacekg draft {args.article})")
-    text = articles[args.article].text
     ids = list(args.accept or [])
     if args.accept_all_above is not None:
         ids += [p.id for p in pending(path, text) if p.confidence >= args.accept_all_above]

@@ -14,8 +14,9 @@ import re
 
 from peacekg.mapping.coverage import Sentence
 
+from .ids import slug
 from .knowledge import Entry
-from .model import Candidate, Proposal, references, slug
+from .model import Candidate, Proposal, references
 from .reading import Match, Reading
 from .scope import operations
 from .timing import clause, timing
@@ -45,6 +46,8 @@ NEXT_SCHEDULE = re.compile(
 
 
 def deployments(reading: Reading) -> list[Candidate]:
+    """A deployment for each sentence with a verb of service, a member and an operation; one
+    group claim where it names several persons together."""
     found: list[Candidate] = []
     for sentence in reading.sentences:
         verb = SERVICE.search(sentence.text)

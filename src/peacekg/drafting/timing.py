@@ -22,10 +22,14 @@ from .dates import FoundDate, find_dates
 from .lexicon import NUMBER_WORDS
 
 CLAUSE_BREAK = re.compile(r",\s+(?:where|which|who|whose|with|paving|while)\b|\bthat\b|;|\s[–—]\s")
+PLAN = (
+    r"will|shall|is to|are to|plans? to|planned|plans|is expected to|are expected to|"
+    r"intends? to|upcoming|would"
+)
+"""Words of a plan: they make a fact future and planned here, and keep a page's sentence from
+dating the page (`publication.NOT_PAST`)."""
 FUTURE = re.compile(
-    r"\b(?:will|shall|is to|are to|plans? to|planned|plans|is expected to|are expected to|"
-    r"to be (?:sent|deployed|dispatched|concluded|signed)|intends? to|upcoming|would)\b",
-    re.IGNORECASE,
+    rf"\b(?:{PLAN}|to be (?:sent|deployed|dispatched|concluded|signed))\b", re.IGNORECASE
 )
 SCHEDULED = re.compile(r"\b(?:is|are|was|were) scheduled (?:for|in|on)\b", re.IGNORECASE)
 PRESENT = re.compile(
@@ -99,6 +103,7 @@ def _shifted(d: FoundDate, by: int) -> FoundDate:
 
 
 def since(article: Article, d: FoundDate) -> bool:
+    """Whether "since" stands just before the date (the fact starts then)."""
     return bool(SINCE.search(article.text[max(0, d.start - 12) : d.start]))
 
 

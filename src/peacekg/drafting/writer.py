@@ -1,14 +1,12 @@
 """The draft as YAML text, in the ordinary mapping format, laid out for review.
 
 Written as text, not dumped, so that each fact's `review: draft` is a line of its own (accepting
-is deleting it, or one word) and the file reads like a hand-written mapping. Strings a reader
-types (labels, quotes, cues) are double-quoted with JSON's escapes, which YAML reads the same.
+is deleting it, or one word) and the file reads like a hand-written mapping. Ids, codes and dates
+are written bare; words a reader checks (labels, quotes, cues) double-quoted (`yamltext.scalar`).
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterable
 
 from peacekg.inputs.registry import SECTIONS
@@ -16,26 +14,11 @@ from peacekg.inputs.seeds import Article
 from peacekg.mapping.drafts import DRAFT, DRAFT_REGISTRY, REVIEW
 from peacekg.mapping.quotes import occurrences
 
-from .model import Candidate, Proposal, slug
+from .ids import slug
+from .model import Candidate, Proposal
+from .yamltext import scalar
 
-PLAIN = re.compile(r"[a-z0-9][a-z0-9/-]*|\d{4}(?:-\d\d){0,2}")
 SECTION_OF = {kind: section for section, (kind, _default) in SECTIONS.items()}
-
-
-def scalar(value: object) -> str:
-    """A YAML scalar or flow collection for one value."""
-    if isinstance(value, bool) or value is None:
-        return json.dumps(value)
-    if isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(scalar(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {scalar(v)}" for k, v in value.items()) + "}"
-    text = str(value)
-    if PLAIN.fullmatch(text) and text not in {"null", "true", "false", "yes", "no", "on", "off"}:
-        return text
-    return json.dumps(text, ensure_ascii=False)
 
 
 def quote_of(article: Article, c: Candidate) -> tuple[str, int | None]:
@@ -59,6 +42,7 @@ def fact_ids(candidates: Iterable[Candidate]) -> list[str]:
 
 
 def fact_lines(article: Article, fact_id: str, c: Candidate) -> list[str]:
+    """One fact's lines, its `review: draft` on a line of its own."""
     quote, occurrence = quote_of(article, c)
     lines = [f"  - id: {fact_id}", f"    type: {c.type}"]
     lines += [f"    {key}: {scalar(value)}" for key, value in c.fields.items()]
@@ -78,6 +62,7 @@ def fact_lines(article: Article, fact_id: str, c: Candidate) -> list[str]:
 
 
 def registry_lines(proposals: Iterable[Proposal]) -> list[str]:
+    """The `draft_registry` section: the entities the facts name that the registry lacks."""
     by_section: dict[str, list[Proposal]] = {}
     for p in proposals:
         by_section.setdefault(SECTION_OF[p.kind], []).append(p)
@@ -104,6 +89,7 @@ def registry_lines(proposals: Iterable[Proposal]) -> list[str]:
 
 
 def render(article: Article, candidates: list[Candidate], proposals: list[Proposal]) -> str:
+    """The whole draft mapping, with a header that says how to review it."""
     lines = [
         f"# Draft mapping of: {article.title}",
         "# Written by `peacekg draft`: every fact is a proposal (review: draft), left out of the",
