@@ -28,17 +28,6 @@ from support.stores import VIRTUOSO_USER, virtuoso_server
 pytestmark = pytest.mark.process
 OURS = ORDERED.replace("isIRI(?s)", 'STRSTARTS(STR(?s), "https://w3id.org/peacekg/")')
 """Virtuoso's default graph holds its own system graphs too (docs/deploy.md)."""
-ORDER_BY_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="Virtuoso 7.2.5 returns one row where ORDER BY meets these OPTIONAL patterns on a "
-    "new database (docs/deploy.md); the rows are right without ORDER BY",
-)
-EXAMPLES = [
-    pytest.param(q, marks=ORDER_BY_BUG)
-    if q.stem in ("currently-serving", "personnel-figures-over-time")
-    else q
-    for q in QUERIES
-]
 SLOW = (  # cheap to plan, long to run: Virtuoso's cost estimate lets it start
     "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f "
     "FILTER(STRLEN(CONCAT(STR(?c), STR(?f))) > 3) }"
@@ -114,7 +103,7 @@ def test_wrong_password_is_a_clear_error(
     assert "refused the credentials (401" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", QUERIES, ids=lambda p: p.stem)
 def test_example_queries_answer_as_the_embedded_store(
     site: str, virtuoso_site: str, path: Path
 ) -> None:

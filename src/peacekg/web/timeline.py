@@ -16,8 +16,10 @@ QUERY = """
 SELECT ?claim ?mission ?value ?kind ?kindLabel ?qualifier ?unit ?date ?notBefore ?notAfter ?title
 WHERE {
   { SELECT ?claim (GROUP_CONCAT(DISTINCT ?acronym; SEPARATOR=", ") AS ?missions) WHERE {
-      ?claim a pk:PersonnelFigure ; pk:status status:actual ;
-             pk:contributor/pk:contributingCountry? place:kazakhstan .
+      ?claim a pk:PersonnelFigure ; pk:status status:actual .
+      # contributingCountry? as a UNION: Virtuoso (serve --backend) gets the path wrong
+      { ?claim pk:contributor place:kazakhstan }
+      UNION { ?claim pk:contributor/pk:contributingCountry place:kazakhstan }
       OPTIONAL { ?claim pk:operation ?op . ?op rdfs:label ?name .
                  OPTIONAL { ?op pk:acronym ?short } BIND (COALESCE(?short, ?name) AS ?acronym) }
     } GROUP BY ?claim }
