@@ -15,8 +15,10 @@ well-behaved clients' latency and errors (goal: no error) and what the abusive o
 With --long-forms (the default for `make soak`) it then runs the long forms of the robustness
 tests: 10,000 endpoint fuzz cases, the mapping fuzzer and more killed builds.
 
-The well-behaved clients all come from 127.0.0.1 (wrk cannot choose its source address), so
-the server lets that one address have as many queries in flight as there are clients.
+In the first run the well-behaved clients all come from 127.0.0.1 (wrk cannot choose its source
+address), so the server lets that one address have as many queries in flight, and as much
+query time, as that many clients would. The run beside the abuser uses the server's default
+limits and Python clients, each from its own address (127.0.1.N).
 
 All traffic goes to 127.0.0.1 only, and everything stops by itself after --seconds.
 """
@@ -109,11 +111,10 @@ def rss_mib(pid: int) -> float:
 
 
 @contextlib.contextmanager
-def server(build_dir: Path, log: Path, timeout: float, clients: int) -> Iterator[tuple[int, int]]:
+def server(build_dir: Path, log: Path, timeout: float, *options: str) -> Iterator[tuple[int, int]]:
     """`peacekg serve` on a free port of 127.0.0.1 until the block ends: (port, pid)."""
     command = serve_command(
-        *("--build-dir", str(build_dir), "serve", "--timeout", str(timeout)),
-        *("--client-queries", str(max(5, clients))),  # see the docstring: one address
+        "--build-dir", str(build_dir), "serve", "--timeout", str(timeout), *options
     )
     try:
         with running(command, log) as launched:
@@ -251,14 +252,22 @@ def load_with_wrk(port: int, queries: dict[str, str], clients: int, seconds: flo
 # ---------------------------------------------------------------- load: Python threads
 
 
-def load_with_threads(port: int, queries: dict[str, str], clients: int, seconds: float) -> Result:
+def load_with_threads(
+    port: int, queries: dict[str, str], clients: int, seconds: float, own_address: bool = False
+) -> Result:
+    """`clients` threads, each a keep-alive connection; with `own_address`, each from its own
+    address (127.0.1.N), so that the server sees that many clients."""
     bodies = [q.encode() for q in queries.values()]
     deadline = time.monotonic() + seconds
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors: list[dict[str, int]] = [{} for _ in range(clients)]
 
+    def connect(n: int) -> http.client.HTTPConnection:
+        source = (f"127.0.1.{n + 1}", 0) if own_address else None
+        return http.client.HTTPConnection("127.0.0.1", port, timeout=60, source_address=source)
+
     def client(n: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn = connect(n)
         i = n
         while time.monotonic() < deadline:
             body = bodies[i % len(bodies)]
@@ -270,7 +279,7 @@ def load_with_threads(port: int, queries: dict[str, str], clients: int, seconds:
             except (OSError, http.client.HTTPException) as exc:
                 kind = type(exc).__name__
                 conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                conn = connect(n)
             latencies[n].append(time.monotonic() - started)
             if kind:
                 errors[n][kind] = errors[n].get(kind, 0) + 1
@@ -461,7 +470,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with tempfile.TemporaryDirectory(prefix="peacekg-soak-") as tmp:
         log = Path(tmp) / "server.log"
-        with server(args.build_dir, log, args.timeout, args.clients) as (port, pid):
+        one_address = ("--client-queries", str(max(5, args.clients)))  # see the docstring
+        one_address += ("--client-seconds", str(60 * args.clients))
+        with server(args.build_dir, log, args.timeout, *one_address) as (port, pid):
             for name, text in queries.items():  # warm up, and check each query works at all
                 status, body = post(port, text.encode())
                 if status != 200:
@@ -474,16 +485,17 @@ def main(argv: list[str] | None = None) -> int:
             sampler.stopped.set()
             sampler.join()
             rss_summary(result, sampler.samples)
-            if args.abusive:
-                with abusing(port) as answers:
-                    time.sleep(1)  # the abuser is in
-                    beside = loader(port, queries, args.clients, args.seconds)
-                result.abusive = {
-                    **{k: getattr(beside, k) for k in ("requests", "errors", "error_kinds")},
-                    **{k: getattr(beside, k) for k in ("p50_ms", "p95_ms", "p99_ms")},
-                    "answers": dict(answers),
-                }
             crashed = "Traceback" in log.read_text(errors="replace")
+        if args.abusive:  # a server with the default limits, clients each from an address
+            with server(args.build_dir, log, args.timeout) as (port, _), abusing(port) as answers:
+                time.sleep(1)  # the abuser is in
+                beside = load_with_threads(port, queries, args.clients, args.seconds, True)
+            result.abusive = {
+                **{k: getattr(beside, k) for k in ("requests", "errors", "error_kinds")},
+                **{k: getattr(beside, k) for k in ("p50_ms", "p95_ms", "p99_ms")},
+                "answers": dict(answers),
+            }
+            crashed = crashed or "Traceback" in log.read_text(errors="replace")
     if args.long_forms:
         result.long_forms = run_long_forms()
     print(table(result))

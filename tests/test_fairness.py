@@ -122,7 +122,7 @@ def test_query_time_per_minute_and_who_the_client_is(built: tuple[Settings, Buil
         assert _query(base, CROSS_JOIN, "127.0.0.4")[0].status == 503  # 2 s spent
         response, body = _query(base, ASK, "127.0.0.4", {"X-Forwarded-For": "10.1.1.1"})
         assert response.status == 429, body
-        assert b"query time in the last minute" in body
+        assert b"queries ran 2 s in the last minute" in body
         assert 50 <= int(response.getheader("Retry-After")) <= 60
         spoof = {"X-Forwarded-For": "127.0.0.4", "Forwarded": "for=127.0.0.4"}
         assert _query(base, ASK, "127.0.0.5", spoof)[0].status == 200

@@ -26,7 +26,7 @@ def test_soak_runs_clean_and_reports(built, tmp_path, tool):
         [
             *(sys.executable, str(SOAK), "--build-dir", str(built[0].output_dir)),
             *("--seconds", "4", "--clients", "4", "--tool", tool, "--no-long-forms"),
-            *("--timeout", "3"),  # the abuser's runaway queries end soon after the run
+            *("--timeout", "6"),  # the abuser's runaway queries end soon after the run
             *("--json", str(results)),
         ],
         capture_output=True,

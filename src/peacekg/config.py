@@ -104,7 +104,9 @@ class ServerSettings:
     """Seconds a query may run before its worker is killed (503)."""
     workers: int = 2
     """Query worker processes: queries running at once."""
-    threads: int = 8
+    threads: int = 32
+    """Requests served at once, most of them waiting for a query worker: enough that clients
+    each at their limit of queries in flight (5) leave threads for everyone else."""
     worker_memory: int = 4 << 30
     """Bytes of address space a query worker may use (0: no cap); past it, only it dies."""
     row_limit: int = 10_000

@@ -2,11 +2,16 @@
 client may have a few queries in flight and spend so many seconds of query time a minute; past
 either it is refused (429, with when to come back); and no client holds more than its share of
 the workers, so that one client's heavy queries never make everyone else wait for them.
+`ClientGate` counts a client's queries in flight (in the web app, where requests come in);
+`FairQueue` hands out the pool's idle workers (or a remote store's free slots) and keeps the
+time each client's queries ran.
 
 Why a share and not first come, first served: a worker running a query cannot be handed over
 before the query ends (up to the timeout), so a client that held every worker would make the
 next client wait that long. With a share (by default half the workers, at least one), the rest
-stays free for others; waiting queries are started fewest-running-client first, then in order.
+stays free for others. A freed worker goes to the waiting client that runs the fewest queries,
+then to the one that came first; it is the pool that hands it out, so a worker being replaced
+after a timeout is never promised to anyone.
 """
 
 from __future__ import annotations
@@ -14,25 +19,21 @@ from __future__ import annotations
 import collections
 import contextlib
 import math
+import queue
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 WINDOW = 60.0
 """The query-time budget is per this many seconds, rolling."""
 SWEEP_EVERY = 256
 """Admissions between two sweeps of the books of clients gone quiet."""
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class ClientLimits:
-    queries: int = 5
-    """Queries one client may have running or waiting at once."""
-    seconds: float = 60.0
-    """Seconds of query time one client may spend in any minute."""
-    share: int = 1
-    """Workers one client may hold at once."""
+# ---------------------------------------------------------------- handing out workers
 
 
 class OverLimitError(Exception):
@@ -50,13 +51,110 @@ class _Waiter:
     order: int
 
 
-@dataclass
-class Counts:
-    """What /metrics shows: totals since the start and the state now."""
+class FairQueue(Generic[T]):
+    """Idle items (workers, slots) handed to waiting clients: at most `share` to one client at
+    once, the fewest-running client first, then first come; and none to a client that held
+    items for `seconds` or more in the last minute (the time its queries actually ran, waiting
+    not counted): OverLimitError. A `get` is paired with a `done` when the client no longer
+    holds the item (returned, replaced or lost)."""
 
-    refused: collections.Counter[str] = field(default_factory=collections.Counter)
-    """429s by limit (queries, seconds)."""
-    admitted: int = 0
+    def __init__(self, share: int, seconds: float = math.inf) -> None:
+        self.share = max(1, share)
+        self.seconds = seconds
+        self._lock = threading.Condition()
+        self._items: collections.deque[T] = collections.deque()
+        self._running: collections.Counter[str] = collections.Counter()
+        self._held: dict[str, list[float]] = collections.defaultdict(list)
+        self._spent: dict[str, collections.deque[tuple[float, float]]] = {}
+        self._waiting: list[_Waiter] = []
+        self._order = 0
+
+    def put(self, item: T) -> None:
+        with self._lock:
+            self._items.append(item)
+            self._lock.notify_all()
+
+    def get(self, client: str, timeout: float) -> T:
+        """An item for `client` within `timeout` seconds, else queue.Empty; OverLimitError
+        if the client spent its query time."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            self._check_budget(client, time.monotonic())
+            self._order += 1
+            if self._order % SWEEP_EVERY == 0:
+                self._sweep(time.monotonic())
+            waiter = _Waiter(client, self._order)
+            self._waiting.append(waiter)
+            try:
+                while not self._is_turn(waiter):
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise queue.Empty
+                    self._lock.wait(left)
+            finally:
+                self._waiting.remove(waiter)
+                self._lock.notify_all()  # the next in line may be eligible now
+            self._running[client] += 1
+            self._held[client].append(time.monotonic())
+            return self._items.popleft()
+
+    def done(self, client: str) -> None:
+        """`client` no longer holds what it got; the time it held it is spent."""
+        with self._lock:
+            now = time.monotonic()
+            began = self._held[client].pop(0)  # sums alike whichever hold ends
+            self._spent.setdefault(client, collections.deque()).append((now, now - began))
+            self._running[client] -= 1
+            if not self._running[client]:
+                del self._running[client]
+            self._lock.notify_all()
+
+    def _check_budget(self, client: str, now: float) -> None:
+        spent = self._spent.get(client)
+        if not spent:
+            return
+        while spent and spent[0][0] <= now - WINDOW:
+            spent.popleft()
+        total = sum(seconds for _, seconds in spent)
+        if total < self.seconds:
+            return
+        freed, wait = total, 0.0
+        for ended, seconds in spent:  # when enough of the window will have passed
+            freed -= seconds
+            wait = ended + WINDOW - now
+            if freed < self.seconds:
+                break
+        wait_s = max(1, math.ceil(wait))
+        raise OverLimitError(
+            "seconds",
+            f"this client's queries ran {total:.0f} s in the last minute (the limit per client "
+            f"is {self.seconds:g} s a minute); try again in {wait_s} s",
+            wait_s,
+        )
+
+    def _is_turn(self, waiter: _Waiter) -> bool:
+        if not self._items:
+            return False
+        eligible = [w for w in self._waiting if self._running[w.client] < self.share]
+        if not eligible:
+            return False
+        return min(eligible, key=lambda w: (self._running[w.client], w.order)) is waiter
+
+    def _sweep(self, now: float) -> None:
+        """Forget what clients gone quiet spent, so that many one-off addresses do not grow
+        the books."""
+        for client, spent in list(self._spent.items()):
+            if not self._running[client] and (not spent or spent[-1][0] <= now - WINDOW):
+                del self._spent[client]
+                self._held.pop(client, None)
+
+    def load(self) -> tuple[int, int]:
+        """Items held and clients' requests waiting, now."""
+        with self._lock:
+            return sum(self._running.values()), len(self._waiting)
+
+
+# ---------------------------------------------------------------- queries in flight
 
 
 @dataclass(frozen=True)
@@ -64,137 +162,48 @@ class Snapshot:
     """The gate's state at one moment; clients by count of queries, never by address (the
     metrics are public)."""
 
-    running: int
-    waiting: int
+    in_flight: int
     clients_by_queries: dict[int, int]
     """Queries in flight -> clients with that many."""
-    refused: dict[str, int]
     admitted: int
 
 
 class ClientGate:
-    """Admission to `capacity` workers under per-client limits (see the module's docstring)."""
+    """At most `queries` queries of one client in flight (running or waiting) at once."""
 
-    def __init__(self, limits: ClientLimits, capacity: int, timeout: float) -> None:
-        self.limits = limits
-        self.capacity = capacity
+    def __init__(self, queries: int, timeout: float) -> None:
+        self.queries = queries
         self._timeout = timeout
-        self._lock = threading.Condition()
-        self._running: collections.Counter[str] = collections.Counter()
-        self._in_flight: collections.Counter[str] = collections.Counter()
-        self._started: dict[str, list[float]] = collections.defaultdict(list)
-        self._spent: dict[str, collections.deque[tuple[float, float]]] = {}
-        self._waiting: list[_Waiter] = []
-        self._order = 0
-        self.counts = Counts()
+        self._lock = threading.Lock()
+        self._started: dict[str, list[float]] = {}
+        self._admitted = 0
 
     @contextlib.contextmanager
     def admit(self, client: str) -> Iterator[None]:
-        """Hold a worker slot for `client` for the block; OverLimitError (refused now) or
-        TimeoutError (no slot within the timeout)."""
+        """Count the block as a query of `client`'s; OverLimitError if it has too many."""
         with self._lock:
             now = time.monotonic()
-            if self._order % SWEEP_EVERY == 0:
-                self._sweep(now)
-            self._check(client, now)
-            self._order += 1
-            waiter = _Waiter(client, self._order)
-            self._waiting.append(waiter)
-            self._in_flight[client] += 1
-            try:
-                self._wait_turn(waiter)
-            except TimeoutError:
-                self._in_flight[client] -= 1
-                self._lock.notify_all()
-                raise
-            finally:
-                self._waiting.remove(waiter)
-            self._running[client] += 1
-            started = time.monotonic()
-            self._started[client].append(started)
-            self.counts.admitted += 1
+            started = self._started.setdefault(client, [])
+            if len(started) >= self.queries:
+                wait = max(1, math.ceil(min(started) + self._timeout - now))
+                raise OverLimitError(
+                    "queries",
+                    f"this client already has {self.queries} queries running or waiting (the "
+                    f"limit per client); try again in {wait} s",
+                    wait,
+                )
+            self._admitted += 1
+            started.append(now)
         try:
             yield
         finally:
             with self._lock:
-                now = time.monotonic()
-                self._running[client] -= 1
-                self._in_flight[client] -= 1
-                self._started[client].remove(started)
-                self._spent.setdefault(client, collections.deque()).append((now, now - started))
-                self._lock.notify_all()
-
-    def _check(self, client: str, now: float) -> None:
-        """Refuse a client over its number of queries or its query time (both 429)."""
-        limits = self.limits
-        if self._in_flight[client] >= limits.queries:
-            oldest = min(self._started[client], default=now)
-            wait = max(1, math.ceil(oldest + self._timeout - now))
-            self._refuse(
-                "queries",
-                f"this client already has {limits.queries} queries running or waiting (the "
-                f"limit per client); try again in {wait} s",
-                wait,
-            )
-        spent = self._spent.get(client, collections.deque())
-        while spent and spent[0][0] <= now - WINDOW:
-            spent.popleft()
-        total = sum(seconds for _, seconds in spent)
-        if total >= limits.seconds:
-            wait, freed = 0.0, total
-            for ended, seconds in spent:  # when enough of the window has passed
-                freed -= seconds
-                wait = ended + WINDOW - now
-                if freed < limits.seconds:
-                    break
-            wait_s = max(1, math.ceil(wait))
-            self._refuse(
-                "seconds",
-                f"this client spent {total:.0f} s of query time in the last minute (the limit "
-                f"per client is {limits.seconds:g} s a minute); try again in {wait_s} s",
-                wait_s,
-            )
-
-    def _refuse(self, limit: str, message: str, retry_after: int) -> None:
-        self.counts.refused[limit] += 1
-        raise OverLimitError(limit, message, retry_after)
-
-    def _wait_turn(self, waiter: _Waiter) -> None:
-        deadline = time.monotonic() + self._timeout
-        while not self._is_turn(waiter):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError
-            self._lock.wait(left)
-
-    def _is_turn(self, waiter: _Waiter) -> bool:
-        """A free worker, the client under its share, and no eligible waiter ahead of it
-        (ahead: its client runs fewer queries, or as many and it came first)."""
-        if sum(self._running.values()) >= self.capacity:
-            return False
-        eligible = [w for w in self._waiting if self._running[w.client] < self.limits.share]
-        if not eligible:
-            return False
-        return min(eligible, key=lambda w: (self._running[w.client], w.order)) is waiter
-
-    def _sweep(self, now: float) -> None:
-        """Drop the books of clients with nothing in flight and nothing spent in the window,
-        so that many one-off addresses do not grow them."""
-        for client in list(self._spent):
-            spent = self._spent[client]
-            if not self._in_flight[client] and (not spent or spent[-1][0] <= now - WINDOW):
-                for books in (self._running, self._in_flight, self._started, self._spent):
-                    books.pop(client, None)
+                started.remove(now)
+                if not started:
+                    del self._started[client]
 
     def snapshot(self) -> Snapshot:
-        """The state now, for /metrics and /health."""
+        """The state now, for /metrics."""
         with self._lock:
-            return Snapshot(
-                running=sum(self._running.values()),
-                waiting=len(self._waiting),
-                clients_by_queries=dict(
-                    collections.Counter(n for n in self._in_flight.values() if n)
-                ),
-                refused=dict(self.counts.refused),
-                admitted=self.counts.admitted,
-            )
+            counts = [len(s) for s in self._started.values()]
+            return Snapshot(sum(counts), dict(collections.Counter(counts)), self._admitted)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import multiprocessing
 import queue
 import resource
@@ -39,6 +40,7 @@ from pyoxigraph import (
 )
 
 from peacekg.endpoint.explain import explain
+from peacekg.endpoint.fairness import FairQueue
 from peacekg.endpoint.formats import BY_RENDERER_NAME, Kind, Renderer
 from peacekg.endpoint.sparqltext import outer_clauses, reorder_tsv, star_order
 from peacekg.releases import NoGraphError
@@ -65,6 +67,8 @@ class QueryJob:
     remote: bool = False
     """The query calls SERVICE (as the allowlist check parsed it): its evaluation errors are
     the remote endpoint's, not ours."""
+    client: str = ""
+    """Who asked (an address): the pool hands out workers fairly among clients."""
 
 
 @dataclass(frozen=True)
@@ -228,6 +232,10 @@ class Pool(Protocol):
 
     def run(self, job: QueryJob) -> Outcome: ...
 
+    def load(self) -> tuple[int, int]:
+        """Queries running and waiting for a worker, now."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -271,14 +279,18 @@ class QueryPool:
         timeout: float,
         prefixes: dict[str, str],
         memory: int | None = None,
+        share: int = 0,
+        seconds: float = math.inf,
     ) -> None:
+        """`share`: workers one client may hold at once (0: all of them); `seconds`: the time
+        one client's queries may run in a minute (endpoint.fairness)."""
         self._store_path = store_path
         self._memory = memory
         self._timeout = timeout
         self._prefixes = prefixes
         self._size = workers
         self._lock = threading.Lock()
-        self._idle: queue.Queue[Worker] = queue.Queue()
+        self._idle: FairQueue[Worker] = FairQueue(share or workers, seconds)
         self.generation = 0
         self.path = store_path()
         self.replaced = 0
@@ -325,12 +337,13 @@ class QueryPool:
         deadline = time.monotonic() + self._timeout
         while True:
             try:
-                worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+                worker = self._idle.get(job.client, max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 raise PoolBusyError from None
             if worker.generation == self.generation and worker.process.is_alive():
                 break
             self._replace(worker)  # stale (store moved) or dead: swap it and take another
+            self._idle.done(job.client)
         try:
             worker.conn.send(job)
             if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
@@ -340,14 +353,19 @@ class QueryPool:
         except (EOFError, OSError):
             self._replace(worker)  # the worker died under the query (killed, crashed)
             raise WorkerLostError from None
+        finally:
+            self._idle.done(job.client)
         self._idle.put(worker)
         return outcome
+
+    def load(self) -> tuple[int, int]:
+        return self._idle.load()
 
     def close(self) -> None:
         self._closed = True
         while True:
             try:
-                worker = self._idle.get_nowait()
+                worker = self._idle.get("closing", 0)
             except queue.Empty:
                 return
             with contextlib.suppress(OSError):
@@ -381,6 +399,10 @@ class InProcessPool:
 
     def run(self, job: QueryJob) -> Outcome:
         return answer(self._store(), job, self._prefixes)
+
+    def load(self) -> tuple[int, int]:
+        """Nothing is ever waiting: each query runs in its caller's thread."""
+        return 0, 0
 
     def close(self) -> None:
         self._opened = None

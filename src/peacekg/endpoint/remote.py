@@ -20,7 +20,8 @@ from __future__ import annotations
 import http.client
 import json
 import logging
-import threading
+import math
+import queue
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -37,6 +38,7 @@ from peacekg.endpoint.dialects import (
     repair_ntriples,
 )
 from peacekg.endpoint.explain import explain
+from peacekg.endpoint.fairness import FairQueue
 from peacekg.endpoint.pool import (
     Answer,
     Outcome,
@@ -80,10 +82,13 @@ class RemotePool:
         graphs: Callable[[], list[str]],
         workers: int = 2,
         dialect: str = "auto",
+        share: int = 0,
+        seconds: float = math.inf,
     ) -> None:
         """`graphs` names the served release's graphs, for dialects that list them (see
         `Dialect.union`); `dialect` is a name in `dialects.DIALECTS`, or auto: recognised from
-        the store's first answer."""
+        the store's first answer; `share` and `seconds`: the slots one client may hold and the time
+        its queries may take a minute (endpoint.fairness)."""
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"--backend {url!r} is not an http(s) URL of a SPARQL endpoint")
@@ -95,26 +100,34 @@ class RemotePool:
         if dialect != "auto" and dialect not in DIALECTS:
             raise ValueError(f"no backend dialect {dialect!r}: auto, {', '.join(DIALECTS)}")
         self.dialect: Dialect | None = None if dialect == "auto" else DIALECTS[dialect]
-        self._slots = threading.BoundedSemaphore(workers)
+        self._slots: FairQueue[int] = FairQueue(share or workers, seconds)
+        for slot in range(workers):
+            self._slots.put(slot)
         self.replaced = 0
 
     def run(self, job: QueryJob) -> Outcome:
         deadline = time.monotonic() + self._timeout
-        if not self._slots.acquire(timeout=self._timeout):
-            raise PoolBusyError
+        try:
+            slot = self._slots.get(job.client, self._timeout)
+        except queue.Empty:
+            raise PoolBusyError from None
         try:
             dialect = self.dialect or self._recognise(deadline)
             reply = self._post(self._form(job, dialect), deadline)
         except BackendError as exc:
             return Outcome("backend-failed", message=f"the backend store at {self.url} {exc}")
         finally:
-            self._slots.release()
+            self._slots.done(job.client)
+            self._slots.put(slot)
         if (
             dialect.incomplete
             and reply.headers.get(dialect.incomplete[0].lower()) == (dialect.incomplete[1])
         ):
             raise QueryTimeoutError
         return self._outcome(job, reply, dialect)
+
+    def load(self) -> tuple[int, int]:
+        return self._slots.load()
 
     def close(self) -> None:
         """Nothing held between requests: each opens its own connection."""

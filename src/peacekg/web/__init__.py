@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from peacekg.config import ServerSettings, Settings
-from peacekg.endpoint.fairness import ClientGate, ClientLimits
+from peacekg.endpoint.fairness import ClientGate
 from peacekg.endpoint.pool import Pool
 from peacekg.endpoint.served import GraphSource
 from peacekg.namespaces import Namespaces
@@ -32,8 +32,7 @@ def create_app(
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     namespaces = Namespaces(project.base_iri)
-    limits = ClientLimits(settings.client_queries, settings.client_seconds, settings.client_share)
-    gate = ClientGate(limits, settings.workers, settings.timeout)
+    gate = ClientGate(settings.client_queries, settings.timeout)
     app.extensions[EXTENSION] = AppState(settings, project, namespaces, source, pool, gate)
     http.install(app)
     blueprints = (health, metrics, protocol, pages, dumps, resources, void, ontology_docs, editor)

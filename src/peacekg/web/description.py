@@ -79,12 +79,14 @@ def prefix_declarations(service: NamedNode, prefixes: dict[str, str]) -> list[Fa
 def limits_sentence() -> str:
     """The limits in force, in words (SPARQL Service Description has no terms for them; the
     same figures are in /metrics as numbers)."""
-    settings, limits = state().settings, state().gate.limits
+    settings = state().settings
     return (
         f"Limits: a query runs at most {settings.timeout:g} s and returns at most "
-        f"{settings.row_limit:,} rows. Each client (an address) may have {limits.queries} "
-        f"queries running or waiting, spend {limits.seconds:g} s of query time a minute and "
-        f"hold {limits.share} of the {settings.workers} query workers at once; beyond that it is "
+        f"{settings.row_limit:,} rows. Each client (an address) may have {settings.client_queries} "
+        f"queries running or waiting, spend {settings.client_seconds:g} s of query time a minute "
+        "and "
+        f"hold {settings.client_share} of the {settings.workers} query workers at once; past the "
+        "first two it is "
         "answered 429 with Retry-After. A request must arrive whole within "
         f"{settings.read_timeout:g} s."
     )

@@ -9,6 +9,7 @@ negotiation; ontology terms are hash IRIs of the one ontology document (/ontolog
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from flask import request
@@ -67,15 +68,17 @@ def run(job: QueryJob) -> Outcome:
     """Run a query on the pool, for /sparql and for pages alike: its answer, or the typed HTTP
     error that says why there is none (a failure of ours stays an exception: a logged 500)."""
     app = state()
+    client = request.remote_addr or "unknown"
     try:
-        with app.gate.admit(request.remote_addr or "unknown"):
-            outcome = app.pool.run(job)
+        with app.gate.admit(client):
+            outcome = app.pool.run(dataclasses.replace(job, client=client))
     except OverLimitError as exc:
+        app.failures[f"refused-{exc.limit}"] += 1
         raise OverLimit(str(exc), exc.retry_after) from None
     except QueryTimeoutError:
         app.failures["timeout"] += 1
         raise QueryTimeout(app.settings.timeout) from None
-    except (PoolBusyError, TimeoutError):
+    except PoolBusyError:
         app.failures["busy"] += 1
         raise PoolBusy from None
     except WorkerLostError:

@@ -28,28 +28,29 @@ def _labelled(label: str, values: dict[str, float]) -> Samples:
 @blueprint.get("/metrics")
 def metrics() -> ResponseReturnValue:
     app = state()
-    now, limits, settings = app.gate.snapshot(), app.gate.limits, app.settings
+    now, settings = app.gate.snapshot(), app.settings
+    running, waiting = app.pool.load()
     families = [
-        ("peacekg_queries_running", "gauge", "Queries on a worker now.", [("", now.running)]),
-        ("peacekg_queries_waiting", "gauge", "Queries waiting for a worker.", [("", now.waiting)]),
+        ("peacekg_queries_running", "gauge", "Queries on a worker now.", [("", running)]),
+        ("peacekg_queries_waiting", "gauge", "Queries waiting for a worker.", [("", waiting)]),
         (
             "peacekg_clients_in_flight",
             "gauge",
             "Clients with queries running or waiting, by how many they have.",
             _labelled("queries", {str(n): c for n, c in sorted(now.clients_by_queries.items())}),
         ),
-        ("peacekg_queries_admitted_total", "counter", "Queries let through to a worker.",
+        ("peacekg_queries_admitted_total", "counter", "Queries let through the limits.",
          [("", now.admitted)]),
         ("peacekg_refused_total", "counter", "Queries answered 429, by the limit they passed.",
-         _labelled("limit", {k: now.refused.get(k, 0) for k in ("queries", "seconds")})),
+         _labelled("limit", {k: app.failures[f"refused-{k}"] for k in ("queries", "seconds")})),
         ("peacekg_query_failures_total", "counter",
          "Queries stopped at the timeout, refused as busy or lost with their worker (503).",
          _labelled("kind", {k: app.failures[k] for k in ("timeout", "busy", "lost")})),
         ("peacekg_limit", "gauge", "The limits in force.", _labelled("name", {
             "workers": settings.workers,
-            "client_workers": limits.share,
-            "client_queries": limits.queries,
-            "client_seconds_per_minute": limits.seconds,
+            "client_workers": settings.client_share,
+            "client_queries": settings.client_queries,
+            "client_seconds_per_minute": settings.client_seconds,
             "timeout_seconds": settings.timeout,
             "read_timeout_seconds": settings.read_timeout,
             "connection_limit": settings.connection_limit,

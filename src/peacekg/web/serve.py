@@ -39,7 +39,13 @@ def _pool(source: GraphSource, server: ServerSettings, prefixes: dict[str, str])
     """Worker processes over the embedded store, or requests to the --backend store."""
     if not server.backend:
         return QueryPool(
-            source.store_path, server.workers, server.timeout, prefixes, server.worker_memory
+            source.store_path,
+            server.workers,
+            server.timeout,
+            prefixes,
+            server.worker_memory,
+            server.client_share,
+            server.client_seconds,
         )
     remote = RemotePool(
         server.backend,
@@ -48,6 +54,8 @@ def _pool(source: GraphSource, server: ServerSettings, prefixes: dict[str, str])
         source.graph_names,
         server.workers,
         server.backend_dialect,
+        server.client_share,
+        server.client_seconds,
     )
     remote.check()
     return remote

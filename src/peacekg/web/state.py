@@ -36,7 +36,8 @@ class AppState:
     gate: ClientGate
     """Who may run a query now: per-client limits and fair shares of the pool."""
     failures: collections.Counter[str] = field(default_factory=collections.Counter)
-    """Queries answered with an error of the pool, by kind (timeout, busy, lost): /metrics."""
+    """Queries answered with an error, by kind (timeout, busy, lost, refused-queries,
+    refused-seconds): /metrics."""
 
 
 def state() -> AppState:
