@@ -4,7 +4,10 @@ a request to the endpoint, a result set to compare, and peacekg served in front 
 from __future__ import annotations
 
 import json
+import threading
+import time
 import urllib.parse
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 from peacekg.build.pipeline import BuildResult
@@ -50,3 +53,27 @@ def rows(body: bytes) -> set[frozenset[tuple[str, str]]]:
         )
         for row in data["results"]["bindings"]
     }
+
+
+def stop_under_a_query(base: str, slow_query: str, stop: Callable[[], None], url: str) -> None:
+    """With `serve --backend url` at `base`: `stop` the remote while `slow_query` runs, then
+    ask again; each answer is a clear 502/503 naming the remote, within seconds, never a hang."""
+    assert get(base, ORDERED)[0].status == 200
+    answered: list[tuple[int, bytes, float]] = []
+
+    def slow() -> None:
+        response, body = get(base, slow_query)
+        answered.append((response.status, body, time.monotonic()))
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    time.sleep(1)
+    stop()
+    stopped = time.monotonic()
+    thread.join(25)
+    status, body, at = answered[0]
+    assert status in (502, 503), body
+    assert at - stopped < 5
+    response, body = get(base, ORDERED)
+    assert response.status == 502
+    assert url.encode() in body and b"refused the connection" in body
