@@ -22,6 +22,8 @@ from support.backends import (
     ORDERED,
     QUERIES,
     RESULT_TYPES,
+    assert_same_bytes,
+    assert_same_rows,
     get,
     rows,
     serve_backend,
@@ -61,21 +63,12 @@ def remote_site(built: tuple[Settings, BuildResult], oxigraph: str) -> Iterator[
 def test_example_queries_answer_as_the_embedded_store(
     site: str, remote_site: str, path: Path
 ) -> None:
-    query = path.read_text(encoding="utf-8")
-    answers = [get(base, query, "application/sparql-results+json") for base in (site, remote_site)]
-    (embedded, expected), (remote, got) = answers
-    assert embedded.status == remote.status == 200, got[:300]
-    assert rows(got) == rows(expected)
+    assert_same_rows(site, remote_site, path.read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("name", RESULT_TYPES)
 def test_result_formats_match(site: str, remote_site: str, name: str) -> None:
-    (embedded, expected), (remote, got) = (
-        get(b, ORDERED, RESULT_TYPES[name]) for b in (site, remote_site)
-    )
-    assert remote.status == 200
-    assert remote.getheader("Content-Type") == embedded.getheader("Content-Type")
-    assert got == expected
+    assert_same_bytes(site, remote_site, ORDERED, RESULT_TYPES[name])
 
 
 def test_post_and_turtle(site: str, remote_site: str) -> None:

@@ -24,6 +24,8 @@ from support.backends import (
     ORDERED,
     QUERIES,
     RESULT_TYPES,
+    assert_same_bytes,
+    assert_same_rows,
     get,
     rows,
     serve_backend,
@@ -114,23 +116,12 @@ def test_wrong_password_is_a_clear_error(
 def test_example_queries_answer_as_the_embedded_store(
     site: str, virtuoso_site: str, path: Path
 ) -> None:
-    query = path.read_text(encoding="utf-8")
-    answers = [
-        get(base, query, "application/sparql-results+json") for base in (site, virtuoso_site)
-    ]
-    (embedded, expected), (remote, got) = answers
-    assert embedded.status == remote.status == 200, got[:300]
-    assert rows(got) == rows(expected)
+    assert_same_rows(site, virtuoso_site, path.read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("name", RESULT_TYPES)
 def test_result_formats_are_byte_identical(site: str, virtuoso_site: str, name: str) -> None:
-    (embedded, expected), (remote, got) = (
-        get(b, OURS, RESULT_TYPES[name]) for b in (site, virtuoso_site)
-    )
-    assert remote.status == 200
-    assert remote.getheader("Content-Type") == embedded.getheader("Content-Type")
-    assert got == expected
+    assert_same_bytes(site, virtuoso_site, OURS, RESULT_TYPES[name])
 
 
 @pytest.mark.parametrize(

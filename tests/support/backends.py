@@ -77,3 +77,21 @@ def stop_under_a_query(base: str, slow_query: str, stop: Callable[[], None], url
     response, body = get(base, ORDERED)
     assert response.status == 502
     assert url.encode() in body and b"refused the connection" in body
+
+
+def assert_same_rows(site: str, remote_site: str, query: str) -> None:
+    """The query answers 200 with the same result set on the embedded store and through the
+    remote one."""
+    (embedded, expected), (remote, got) = (
+        get(base, query, RESULT_TYPES["json"]) for base in (site, remote_site)
+    )
+    assert embedded.status == remote.status == 200, got[:300]
+    assert rows(got) == rows(expected)
+
+
+def assert_same_bytes(site: str, remote_site: str, query: str, accept: str) -> None:
+    """The query answers with the same media type and the same bytes on both."""
+    (embedded, expected), (remote, got) = (get(b, query, accept) for b in (site, remote_site))
+    assert remote.status == 200
+    assert remote.getheader("Content-Type") == embedded.getheader("Content-Type")
+    assert got == expected
