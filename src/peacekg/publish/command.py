@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 
 from peacekg.config import PUBLISH_TOKEN_VARIABLE, Settings, publish_token
+from peacekg.publish.authorization import Credentials
 from peacekg.publish.graphs import find_release
 from peacekg.publish.publisher import publish, status
-from peacekg.publish.remote import Credentials, Endpoints, Remote
+from peacekg.publish.remote import Endpoints, Remote
 from peacekg.releases import NoGraphError, current_release, read_release
 
 DESCRIPTION = """Push a release (default: the current one) to another SPARQL store, every named

@@ -13,6 +13,8 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
+from peacekg.publish.authorization import Authorizer, Credentials
+
 TIMEOUT = 300.0
 """Seconds one request may take: a large graph's PUT is one request."""
 MESSAGE_CHARS = 500
@@ -57,28 +59,14 @@ class Endpoints:
         return cls(to, update or to, graph_store)
 
 
-@dataclass(frozen=True)
-class Credentials:
-    """A user and password (HTTP Basic, or Digest where the store asks for it) or a bearer
-    token; neither: anonymous."""
-
-    user: str | None = None
-    password: str | None = None
-    token: str | None = None
-
-    def header(self) -> dict[str, str]:
-        """A token goes with every request; a user and password answer the store's challenge
-        (see `_opener`)."""
-        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
-
-
 class Remote:
     """One remote store: every request goes through `_send`, which names what failed."""
 
-    def __init__(self, endpoints: Endpoints, credentials: Credentials = Credentials()) -> None:
+    def __init__(self, endpoints: Endpoints, credentials: Credentials | None = None) -> None:
         self.endpoints = endpoints
-        self._auth = credentials.header()
-        self._opener = _opener(credentials, endpoints)
+        urls = [u for u in (endpoints.query, endpoints.update, endpoints.graph_store) if u]
+        self._authorizer = Authorizer(credentials or Credentials(), urls)
+        self._opener = urllib.request.build_opener()
 
     def select(self, query: str) -> list[dict[str, Any]]:
         """The bindings of a SELECT, as SPARQL JSON results."""
@@ -110,33 +98,47 @@ class Remote:
     def _send(
         self, method: str, url: str, body: bytes, headers: dict[str, str], *, what: str
     ) -> bytes:
-        request = urllib.request.Request(
-            url, data=body, method=method, headers={**headers, **self._auth}
-        )
+        """One request, authorised before its body goes (see peacekg.publish.authorization);
+        tried a second time only when the store asked for (new) credentials, or cut the
+        connection before it had them. Every request here is safe to repeat: a graph is
+        replaced whole, an update drops before it inserts."""
+        authorizer = self._authorizer
+        for attempt in (1, 2):
+            if authorizer.challenged and not authorizer.probed:
+                self._probe(url)
+            request = urllib.request.Request(url, data=body, method=method, headers=headers)
+            for name, value in authorizer.headers(request).items():
+                request.add_unredirected_header(name, value)
+            try:
+                with self._opener.open(request, timeout=TIMEOUT) as response:
+                    return bytes(response.read())
+            except urllib.error.HTTPError as exc:
+                offered = exc.headers.get_all("WWW-Authenticate") or []
+                if exc.code == 401 and attempt == 1 and authorizer.learn(offered):
+                    continue
+                raise _refused(exc, url, what) from None
+            except (urllib.error.URLError, OSError) as exc:
+                reason = getattr(exc, "reason", exc)
+                if attempt == 1 and isinstance(reason, ConnectionError) and authorizer.probed:
+                    authorizer.forget()  # cut off unread: a stale answer, ask again
+                    continue
+                host = urllib.parse.urlsplit(url).netloc
+                raise PublishError(f"cannot reach the store at {host} ({reason})") from None
+        raise AssertionError("unreachable: the second attempt returns or raises")
+
+    def _probe(self, url: str) -> None:
+        """Learn the store's challenge from a request with no body (HEAD on the same URL)."""
+        self._authorizer.probed = True
         try:
-            with self._opener.open(request, timeout=TIMEOUT) as response:
-                return bytes(response.read())
+            with self._opener.open(urllib.request.Request(url, method="HEAD"), timeout=TIMEOUT):
+                return  # no challenge here: the store asks (401) when it wants one
         except urllib.error.HTTPError as exc:
-            raise _refused(exc, url, what) from None
+            if exc.code == 401:
+                self._authorizer.learn(exc.headers.get_all("WWW-Authenticate") or [])
         except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
             host = urllib.parse.urlsplit(url).netloc
+            reason = getattr(exc, "reason", exc)
             raise PublishError(f"cannot reach the store at {host} ({reason})") from None
-
-
-def _opener(credentials: Credentials, endpoints: Endpoints) -> urllib.request.OpenerDirector:
-    """The user and password in answer to the store's challenge, Basic or Digest (Virtuoso's
-    /sparql-auth and /sparql-graph-crud-auth ask for Digest), as `curl --anyauth` does; sending
-    Basic unasked would make a Digest store refuse the request."""
-    if credentials.user is None:
-        return urllib.request.build_opener()
-    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-    urls = [u for u in (endpoints.query, endpoints.update, endpoints.graph_store) if u]
-    passwords.add_password(None, urls, credentials.user, credentials.password or "")
-    return urllib.request.build_opener(
-        urllib.request.HTTPBasicAuthHandler(passwords),
-        urllib.request.HTTPDigestAuthHandler(passwords),
-    )
 
 
 def _refused(exc: urllib.error.HTTPError, url: str, what: str) -> StoreRefused:
