@@ -2,9 +2,10 @@
 which release it holds, when it was published, and the digest of every graph sent.
 
 Why on the remote: publishing from another machine, or after losing the build directory, must
-still know what the remote holds. Each graph's digest is recorded right after the graph is
-replaced, and the release only once every count matched, so an interrupted publish leaves a
-record that is true graph by graph and the next run sends only what is missing.
+still know what the remote holds. A graph's digest is taken out of the record before the graph is
+replaced and put back after (a batch of graphs at a time), and the release is recorded only once
+every count matched, so an interrupted publish leaves a record that is true graph by graph and
+the next run sends only what is missing.
 """
 
 from __future__ import annotations
@@ -48,16 +49,23 @@ def read_record(remote: Remote, publication: str) -> Record:
     )
 
 
-def record_graph(remote: Remote, publication: str, name: str, digest: str | None) -> None:
-    """Note that graph `name` now holds content with `digest` (None: it was dropped)."""
-    insert = (
-        f'INSERT DATA {{ GRAPH <{publication}> {{ <{name}> <{CHECKSUM}> "{digest}" }} }}'
-        if digest
-        else ""
+def forget_graphs(publication: str, names: list[str]) -> str:
+    """The update operation that takes the digests of `names` out of the record: done before
+    they are replaced (or dropped), so that no interruption leaves a digest recorded for a graph
+    whose content is no longer that."""
+    values = " ".join(f"<{name}>" for name in names)
+    return (
+        f"DELETE {{ GRAPH <{publication}> {{ ?g <{CHECKSUM}> ?d }} }} "
+        f"WHERE {{ VALUES ?g {{ {values} }} GRAPH <{publication}> {{ ?g <{CHECKSUM}> ?d }} }}"
     )
+
+
+def record_graphs(remote: Remote, publication: str, digests: dict[str, str]) -> None:
+    """Note that each graph now holds the content with its digest (after `forget_graphs`)."""
+    recorded = " ".join(f'<{name}> <{CHECKSUM}> "{digest}" .' for name, digest in digests.items())
     remote.update(
-        f"DELETE WHERE {{ GRAPH <{publication}> {{ <{name}> <{CHECKSUM}> ?d }} }};\n{insert}",
-        what=f"the publication record of graph <{name}>",
+        f"INSERT DATA {{ GRAPH <{publication}> {{ {recorded} }} }}",
+        what=f"the publication record of {len(digests)} graph(s)",
     )
 
 

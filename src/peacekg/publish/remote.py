@@ -42,20 +42,24 @@ class Endpoints:
     query: str
     update: str
     graph_store: str | None
+    dataset: str | None = None
+    """Where a POST of N-Quads adds them to the dataset, graph names and all (Oxigraph server's
+    /store): many graphs in one request."""
 
     @classmethod
     def of(cls, to: str, graph_store: str | None = None, update: str | None = None) -> Endpoints:
         """A bare server URL (no path) is read as Oxigraph server's layout: /query, /update,
-        /store; any other URL is a SPARQL endpoint taking queries, and updates unless `update`
-        names another (GraphDB's /repositories/ID/statements), with a Graph Store only if
-        `graph_store` is given."""
+        /store (which also takes a whole dataset); any other URL is a SPARQL endpoint taking
+        queries, and updates unless `update` names another (GraphDB's
+        /repositories/ID/statements), with a Graph Store only if `graph_store` is given."""
         for option, url in (("--to", to), ("--update", update), ("--graph-store", graph_store)):
             parts = urllib.parse.urlsplit(url or "http://given")
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 raise ValueError(f"{option} must be an http(s) URL, not {url!r}")
         if urllib.parse.urlsplit(to).path in ("", "/"):
             base = to.rstrip("/")
-            return cls(f"{base}/query", update or f"{base}/update", graph_store or f"{base}/store")
+            store = graph_store or f"{base}/store"
+            return cls(f"{base}/query", update or f"{base}/update", store, f"{base}/store")
         return cls(to, update or to, graph_store)
 
 
@@ -94,6 +98,13 @@ class Remote:
         url = f"{self.endpoints.graph_store}?{urllib.parse.urlencode({'graph': name})}"
         headers = {"Content-Type": "application/n-triples"}
         self._send("PUT", url, ntriples, headers, what=f"graph <{name}>")
+
+    def post_dataset(self, nquads: bytes, what: str) -> None:
+        """Add quads to the dataset, each in its named graph (Oxigraph server's POST /store)."""
+        if self.endpoints.dataset is None:
+            raise PublishError("this store takes no dataset in one request")
+        headers = {"Content-Type": "application/n-quads"}
+        self._send("POST", self.endpoints.dataset, nquads, headers, what=what)
 
     def _send(
         self, method: str, url: str, body: bytes, headers: dict[str, str], *, what: str
