@@ -227,5 +227,56 @@ def test_a_rejected_graph_is_named_with_the_store_message(
     assert "(400 Bad Request): invalid literal at line 3" in err
 
 
+@contextlib.contextmanager
+def scripted(answers: list[tuple[int, bytes]]) -> Iterator[tuple[str, list[str]]]:
+    """A stand-in store on 127.0.0.1 that gives `answers` in turn (the last one from then on);
+    yields its URL and the list of requests it had ("METHOD path")."""
+    had: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            had.append(f"{self.command} {self.path}")
+            code, body = answers[min(len(had), len(answers)) - 1]
+            self.send_response(code)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_POST = do_PUT = do_GET = do_HEAD = _answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", had
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+DEADLOCKED = (500, b"Error 40001 SR172: Transaction deadlocked")
+
+
+def test_a_deadlocked_request_is_sent_again(monkeypatch):
+    """A store that answers SQLSTATE 40001 (Virtuoso's loader on large graphs) is asked again,
+    after a pause that doubles; one that always does gets a clear error after six tries."""
+    monkeypatch.setattr("peacekg.publish.remote.DEADLOCK_PAUSE", 0.01)
+    with scripted([DEADLOCKED, DEADLOCKED, (204, b"")]) as (base, had):
+        Remote(Endpoints.of(base)).put_graph("http://example.org/g", b"")
+        assert had == ["PUT /store?graph=http%3A%2F%2Fexample.org%2Fg"] * 3
+    with scripted([DEADLOCKED]) as (base, had), pytest.raises(PublishError) as refused:
+        Remote(Endpoints.of(base)).put_graph("http://example.org/g", b"")
+    assert len(had) == 6
+    assert "rejected graph <http://example.org/g> (500 Internal Server Error): Error 40001" in str(
+        refused.value
+    )
+    with scripted([(500, b"Error 42000: syntax")]) as (base, had), pytest.raises(PublishError):
+        Remote(Endpoints.of(base)).put_graph("http://example.org/g", b"")
+    assert len(had) == 1  # any other error is final
+
+
 def test_the_publication_graph_is_our_own():
     assert publication_graph(NS.base) == NS.graph("publication").value

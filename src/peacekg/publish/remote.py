@@ -7,6 +7,8 @@ Why urllib: four request shapes, no sessions or streaming needed, and no new dep
 from __future__ import annotations
 
 import json
+import re
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -19,6 +21,11 @@ TIMEOUT = 300.0
 """Seconds one request may take: a large graph's PUT is one request."""
 MESSAGE_CHARS = 500
 """How much of a store's error message an error repeats."""
+DEADLOCK = re.compile(r"\b40001\b|deadlock", re.IGNORECASE)
+"""A store's answer that the request lost a deadlock, and may be sent again."""
+DEADLOCK_RETRIES = 5
+DEADLOCK_PAUSE = 0.25
+"""Seconds before the first retry after a deadlock; doubled each time."""
 FALLBACK_STATUSES = frozenset({404, 405, 415})
 """What a store without the Graph Store Protocol answers a PUT with (`--protocol auto`)."""
 
@@ -109,12 +116,15 @@ class Remote:
     def _send(
         self, method: str, url: str, body: bytes, headers: dict[str, str], *, what: str
     ) -> bytes:
-        """One request, authorised before its body goes (see peacekg.publish.authorization);
-        tried a second time only when the store asked for (new) credentials, or cut the
-        connection before it had them. Every request here is safe to repeat: a graph is
+        """One request, authorised before its body goes (see peacekg.publish.authorization).
+        Sent again only when the store asked for (new) credentials or cut the connection
+        before it had them (once), or answered that the request lost a deadlock (SQLSTATE
+        40001, which a database asks its clients to retry; Virtuoso's loader meets it on large
+        graphs), after a pause that doubles. Every request here is safe to repeat: a graph is
         replaced whole, an update drops before it inserts."""
         authorizer = self._authorizer
-        for attempt in (1, 2):
+        answered_challenge = False
+        for attempt in range(DEADLOCK_RETRIES + 2):  # a challenge answered, and the retries
             if authorizer.challenged and not authorizer.probed:
                 self._probe(url)
             request = urllib.request.Request(url, data=body, method=method, headers=headers)
@@ -125,17 +135,24 @@ class Remote:
                     return bytes(response.read())
             except urllib.error.HTTPError as exc:
                 offered = exc.headers.get_all("WWW-Authenticate") or []
-                if exc.code == 401 and attempt == 1 and authorizer.learn(offered):
+                if exc.code == 401 and not answered_challenge and authorizer.learn(offered):
+                    answered_challenge = True
                     continue
-                raise _refused(exc, url, what) from None
+                said = _message(exc)
+                if exc.code >= 500 and DEADLOCK.search(said) and attempt < DEADLOCK_RETRIES:
+                    time.sleep(DEADLOCK_PAUSE * 2**attempt)
+                    continue
+                raise _refused(exc.code, exc.reason, said, url, what) from None
             except (urllib.error.URLError, OSError) as exc:
                 reason = getattr(exc, "reason", exc)
-                if attempt == 1 and isinstance(reason, ConnectionError) and authorizer.probed:
+                cut = isinstance(reason, ConnectionError) and authorizer.probed
+                if cut and not answered_challenge:
+                    answered_challenge = True
                     authorizer.forget()  # cut off unread: a stale answer, ask again
                     continue
                 host = urllib.parse.urlsplit(url).netloc
                 raise PublishError(f"cannot reach the store at {host} ({reason})") from None
-        raise AssertionError("unreachable: the second attempt returns or raises")
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _probe(self, url: str) -> None:
         """Learn the store's challenge from a request with no body (HEAD on the same URL)."""
@@ -152,18 +169,20 @@ class Remote:
             raise PublishError(f"cannot reach the store at {host} ({reason})") from None
 
 
-def _refused(exc: urllib.error.HTTPError, url: str, what: str) -> StoreRefused:
-    status = f"{exc.code} {exc.reason}"
-    if exc.code in (401, 403):
+def _message(exc: urllib.error.HTTPError) -> str:
+    """The start of what the store said with its error status."""
+    try:
+        return exc.read().decode("utf-8", "replace").strip()[:MESSAGE_CHARS]
+    except OSError:  # the connection broke while reading the message
+        return ""
+
+
+def _refused(code: int, reason: str, said: str, url: str, what: str) -> StoreRefused:
+    status = f"{code} {reason}"
+    if code in (401, 403):
         return StoreRefused(
             f"the store at {url} refused the credentials ({status}): give --user and "
             "--password, or set PEACEKG_PUBLISH_TOKEN",
-            exc.code,
+            code,
         )
-    try:
-        said = exc.read().decode("utf-8", "replace").strip()[:MESSAGE_CHARS]
-    except OSError:  # the connection broke while reading the message
-        said = ""
-    return StoreRefused(
-        f"the store rejected {what} ({status}){': ' + said if said else ''}", exc.code
-    )
+    return StoreRefused(f"the store rejected {what} ({status}){': ' + said if said else ''}", code)
