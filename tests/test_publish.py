@@ -6,7 +6,9 @@ stand-in servers (401, a rejected graph) and a closed port."""
 from __future__ import annotations
 
 import contextlib
+import gzip
 import re
+import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,8 +23,9 @@ from peacekg.endpoint.process import free_port
 from peacekg.namespaces import Namespaces
 from peacekg.publish.graphs import find_release
 from peacekg.publish.publisher import publication_graph, publish, remote_counts, status
+from peacekg.publish.record import Record
 from peacekg.publish.remote import Endpoints, PublishError, Remote
-from support.stores import oxigraph_server
+from support.stores import OXIGRAPH, oxigraph_server
 
 pytestmark = pytest.mark.process
 
@@ -121,6 +124,38 @@ def test_an_interrupted_publish_is_finished_by_the_next(
     assert set(finished.sent) == set(expected) - set(half.graphs)
     assert remote_counts(remote, list(expected)) == expected
     assert status(remote, built[0].base_iri).release == release.id
+
+
+def test_a_store_filled_by_its_own_loader_is_recorded_with_loaded(
+    built: tuple[Settings, BuildResult], tmp_path: Path, capsys
+):
+    """`oxigraph load` of the release's N-Quads dump, then `publish --loaded`: nothing sent,
+    every count checked, the release recorded, so the next publish sends nothing. A load that
+    lacks a graph is refused, naming it, and nothing is recorded."""
+    settings, _ = built
+    release = find_release(settings.output_dir, None)
+    expected = release.manifest["statistics"]["graphs"]
+    dump = tmp_path / "peacekg.nq"
+    dump.write_bytes(gzip.decompress((release.path / "dumps" / "peacekg.nq.gz").read_bytes()))
+    ontology = NS.graph("ontology").value
+    partial = tmp_path / "partial.nq"
+    partial.write_text(
+        "".join(line for line in dump.open() if not line.rstrip().endswith(f"<{ontology}> ."))
+    )
+    for source, location in ((partial, tmp_path / "partial"), (dump, tmp_path / "whole")):
+        loaded = [str(OXIGRAPH), "load", "--location", str(location), "--file", str(source)]
+        subprocess.run(loaded, check=True, capture_output=True, timeout=120)
+    with oxigraph_server(tmp_path / "partial", read_only=False) as base:
+        assert _publish(settings.output_dir, "--to", base, "--loaded") == 1
+        assert f"<{ontology}> has 0 triples, not {expected[ontology]}" in capsys.readouterr().err
+        assert status(Remote(Endpoints.of(base)), settings.base_iri) == Record()
+    with oxigraph_server(tmp_path / "whole", read_only=False) as base:
+        assert _publish(settings.output_dir, "--to", base, "--loaded") == 0
+        assert f"{len(expected)} graph(s) recorded" in capsys.readouterr().out
+        record = status(Remote(Endpoints.of(base)), settings.base_iri)
+        assert record.release == release.id and set(record.graphs) == set(expected)
+        assert _publish(settings.output_dir, "--to", base) == 0
+        assert f"0 graph(s) sent (0 triples), {len(expected)} unchanged" in capsys.readouterr().out
 
 
 def test_a_graph_changed_behind_our_back_fails_the_check_and_is_sent_next_time(
