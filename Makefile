@@ -95,7 +95,7 @@ $(VIRTUOSO):
 soak: $(STAMP) $(WRK) build/current/manifest.json  ## 16 clients for $(SOAK_SECONDS) s, 10k fuzz cases, 16 killed builds; prints a table
 	$(BIN)/python bench/soak.py --seconds $(SOAK_SECONDS) --clients 16
 
-bench: $(STAMP)  ## benchmarks with ratios to baselines -> bench/results.json; BENCH_ARGS=--quick for a short run
+bench: $(STAMP) $(VIRTUOSO)  ## benchmarks with ratios to baselines -> bench/results.json; BENCH_ARGS=--quick for a short run
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 test: $(STAMP) $(YASGUI) $(CHROMIUM) $(DOT) $(WRK) $(VIRTUOSO)  ## lint and the whole test suite

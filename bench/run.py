@@ -20,6 +20,7 @@ import contextlib
 import datetime as dt
 import gzip
 import http.client
+import importlib
 import json
 import math
 import os
@@ -43,7 +44,7 @@ from typing import Any
 import generate
 from tasks import MARK
 
-from peacekg.endpoint.process import running, stop_group
+from peacekg.endpoint.process import ServerStartError, running, stop_group
 from peacekg.progress import progress
 
 BENCH = Path(__file__).resolve().parent
@@ -64,8 +65,27 @@ GOALS: dict[str, tuple[str, float, str]] = {
     "build_vs_bulk_load": ("<=", 10.0, "full build() ÷ Store.bulk_load of its dump"),
     "rebuild_vs_build": ("<=", 0.05, "rebuild after one article changed ÷ full build"),
     "rss_serving": ("<=", 1536.0, "peak RSS serving, server + workers (MB)"),
+    "publish_oxigraph_vs_write": ("<=", 5.0, "publish to Oxigraph server ÷ store write"),
+    "publish_virtuoso_vs_write": ("<=", 5.0, "publish to Virtuoso ÷ store write"),
+    "backend_oxigraph_vs_direct": ("<=", 1.1, "serve --backend ÷ Oxigraph server directly"),
+    "backend_virtuoso_vs_direct": ("<=", 1.1, "serve --backend ÷ Virtuoso directly"),
 }
 MEASURES = tuple(GOALS)
+ABSOLUTE = ("rss_serving",)
+"""Measures judged on their value, with no baseline."""
+REPORTED = ("publish_virtuoso_vs_write",)
+"""Measures printed with their ratio and no verdict: the figure is the store's own write path,
+which no change of ours moves (Virtuoso's Graph Store: ~10 ms of its CPU a graph; its bulk
+loader, which `publish --loaded` records, takes the dump in seconds; bench/README.md). Their
+goal is what a verdict would be measured against. A publish that fails still FAILs."""
+ENGINES = ("oxigraph", "virtuoso")
+"""The established stores that `peacekg publish` and `serve --backend` are measured against."""
+ONE_CLIENT = {"PEACEKG_CLIENT_SECONDS": "1e9"}
+"""For a server that the harness alone asks, one query after another: the share of query time
+one client may spend (60 s a minute, then 429) would stop it, and is not what is measured."""
+HEAVY = 0.05
+"""A query is heavy when its store answers it directly in this many seconds or more: the cost of
+`serve --backend` is judged on those (on lighter ones its fixed cost per request dominates)."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +109,8 @@ class Mode:
     rss_triples: int
     """Triples in the RSS store; 0: ten times the corpus."""
     rss_seconds: float
+    publish_timeout: float
+    """Seconds one `peacekg publish` may take before it is stopped (a bound, FAIL)."""
     measures: tuple[str, ...] = MEASURES
 
 
@@ -107,6 +129,7 @@ MODES = {
         scaling_rounds=3,
         rss_triples=10_000_000,
         rss_seconds=60.0,
+        publish_timeout=1800.0,
     ),
     "quick": Mode(
         name="quick",
@@ -122,6 +145,7 @@ MODES = {
         scaling_rounds=3,
         rss_triples=0,  # 10 x the corpus instead
         rss_seconds=15.0,
+        publish_timeout=300.0,
     ),
     "smoke": Mode(
         name="smoke",
@@ -137,6 +161,7 @@ MODES = {
         scaling_rounds=1,
         rss_triples=0,
         rss_seconds=2.0,
+        publish_timeout=120.0,
         measures=("endpoint_vs_native", "ask_vs_hello"),
     ),
 }
@@ -182,22 +207,27 @@ def judge(
     (a run stopped at its cap): it passes only if the bound itself meets the goal."""
     op, limit, title = GOALS[name]
     ratio = value / baseline if value is not None and baseline else None
-    measured = value if name == "rss_serving" else ratio
+    measured = value if name in ABSOLUTE else ratio
     passed = None
-    if measured is not None:
+    if measured is not None and name not in REPORTED:
         passed = measured <= limit if op == "<=" else measured >= limit
         if bound == ">" and op == "<=":
             passed = False
-    goal = f"{op} {limit:g}" + (" MB" if name == "rss_serving" else "")
+    goal = _goal(name)
     if bound:
         note = (note + "; " if note else "") + f"ratio is a bound ({bound}): a run hit its cap"
     return Result(name, value, baseline, ratio, goal, passed, unit, title, note, details)
 
 
-def skipped(name: str, why: str) -> Result:
-    op, limit, title = GOALS[name]
+def _goal(name: str) -> str:
+    op, limit, _ = GOALS[name]
     goal = f"{op} {limit:g}" + (" MB" if name == "rss_serving" else "")
-    return Result(name, None, None, None, goal, None, title=title, note=f"skipped: {why}")
+    return f"({goal}) reported" if name in REPORTED else goal
+
+
+def skipped(name: str, why: str) -> Result:
+    title = GOALS[name][2]
+    return Result(name, None, None, None, _goal(name), None, title=title, note=f"skipped: {why}")
 
 
 # ---------------------------------------------------------------- processes
@@ -232,6 +262,31 @@ class Processes:
     def stop_all(self) -> None:
         for process in list(self.children):
             self.stop(process)
+
+    @contextlib.contextmanager
+    def tracking(self) -> Iterator[Tracked]:
+        """For a block that starts servers by `peacekg.endpoint.process.running`: yields the
+        `started` callback to give it. The processes it sees are stopped with the others if the
+        run is cut short, and forgotten when the block ends (`running` has stopped them)."""
+        track = Tracked(self)
+        try:
+            yield track
+        finally:
+            for process in track.seen:
+                with contextlib.suppress(ValueError):
+                    self.children.remove(process)
+
+
+@dataclass
+class Tracked:
+    """A `started` callback (see `Processes.tracking`): what it saw, in order."""
+
+    processes: Processes
+    seen: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def __call__(self, process: subprocess.Popen[bytes]) -> None:
+        self.seen.append(process)
+        self.processes.children.append(process)
 
 
 PROCESSES = Processes()
@@ -377,17 +432,25 @@ def server(args: list[str], log_path: Path, env: dict[str, str] | None = None) -
     """A real server on 127.0.0.1 and a free port until the block ends; yields (base, pid).
 
     `args` is the command with {port} where the port goes."""
-    track = PROCESSES.children.append
-    with running(args, log_path, env, started=track, timeout=START_TIMEOUT) as launched:
-        try:
-            yield launched.base, launched.process.pid
-        finally:
-            PROCESSES.children.remove(launched.process)
+    with (
+        PROCESSES.tracking() as track,
+        running(args, log_path, env, started=track, timeout=START_TIMEOUT) as launched,
+    ):
+        yield launched.base, launched.process.pid
 
 
 def peacekg_server(
-    corpus: Path, build_dir: Path, log_path: Path, workers: int, timeout: float, rows: int | None
+    corpus: Path,
+    build_dir: Path,
+    log_path: Path,
+    workers: int,
+    timeout: float,
+    rows: int | None,
+    backend: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> contextlib.AbstractContextManager[Any]:
+    """`peacekg serve` over the build directory's release; with `backend`, in front of that
+    SPARQL store (`--backend URL`); `env`: more PEACEKG_* settings."""
     args = [
         str(PEACEKG),
         "--build-dir",
@@ -401,11 +464,12 @@ def peacekg_server(
         str(workers),
         "--timeout",
         str(timeout),
+        *(("--backend", backend) if backend else ()),
     ]
-    env = {"PEACEKG_ROOT": str(corpus)}
+    settings = {"PEACEKG_ROOT": str(corpus), **(env or {})}
     if rows is not None:
-        env["PEACEKG_ROW_LIMIT"] = str(rows)
-    return server(args, log_path, env)
+        settings["PEACEKG_ROW_LIMIT"] = str(rows)
+    return server(args, log_path, settings)
 
 
 class _Connection(http.client.HTTPConnection):
@@ -458,8 +522,106 @@ class Client:
         )
         return status, data, int(response.getheader("X-Result-Rows") or 0)
 
+    def form(self, path: str, fields: list[tuple[str, str]], accept: str) -> tuple[int, bytes]:
+        """POST an URL-encoded form, the request every SPARQL store reads."""
+        body = urllib.parse.urlencode(fields).encode()
+        form = {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept}
+        status, data, _ = self._send("POST", path, body, form)
+        return status, data
+
     def close(self) -> None:
         self.conn.close()
+
+
+def _support(module: str) -> Any:
+    """A module of the tests' support package (tests/support/), shared rather than copied:
+    `stores` starts Oxigraph server and Virtuoso as the tests do, `backends` compares answers."""
+    tests = str(ROOT / "tests")
+    if tests not in sys.path:
+        sys.path.append(tests)
+    return importlib.import_module(f"support.{module}")
+
+
+@dataclass(frozen=True)
+class Engine:
+    """An established SPARQL store started for a block (see `engine`)."""
+
+    name: str
+    base: str
+    pid: int
+    query: str
+    """Its SPARQL query endpoint."""
+    publish: list[str]
+    """`peacekg publish` options that reach it."""
+    dialect: str
+    """Its name among peacekg.endpoint.dialects.DIALECTS."""
+
+
+@contextlib.contextmanager
+def engine(name: str, directory: Path) -> Iterator[Engine]:
+    """Oxigraph server or Virtuoso (tests/support/stores.py) over a new, empty store in
+    `directory`, on loopback, for a block: how `peacekg publish` and `serve --backend` reach
+    it. Virtuoso with the tests' settings (Debian's defaults) and their administrator."""
+    stores = _support("stores")
+    directory.mkdir(parents=True)
+    with PROCESSES.tracking() as track:
+        if name == "oxigraph":
+            log_path = directory / "oxigraph.log"
+            location = directory / "store"
+            with stores.oxigraph_server(
+                location, read_only=False, log=log_path, started=track
+            ) as base:
+                pid = track.seen[0].pid
+                yield Engine(name, base, pid, f"{base}/query", ["--to", base], "oxigraph")
+            return
+        with stores.virtuoso_server(directory, started=track) as base:
+            user, password = stores.VIRTUOSO_USER
+            publish = [
+                *("--to", f"{base}/sparql-auth"),
+                *("--graph-store", f"{base}/sparql-graph-crud-auth"),
+                *("--user", user, "--password", password),
+            ]
+            yield Engine(name, base, track.seen[0].pid, f"{base}/sparql", publish, "virtuoso")
+
+
+@dataclass(frozen=True)
+class Published:
+    """One `peacekg publish` as the benchmark ran it (see tasks.task_publish)."""
+
+    route: str
+    """gsp (the Graph Store Protocol) or update (SPARQL Update)."""
+    result: dict[str, Any] | None
+    """What the task said; None: it failed or overran its budget."""
+    wall: float
+    store_cpu: float
+    """CPU seconds the store's process used meanwhile."""
+    said: str
+    """Its summary line, or its error."""
+    log: Path
+
+    def details(self) -> dict[str, Any]:
+        if self.result is None:
+            return {"seconds": self.wall, "said": self.said, "log_tail": _tail(self.log, 5)}
+        return {**self.result, "store_cpu_s": self.store_cpu}
+
+
+def _error(log_path: Path) -> str:
+    """The error a failed `peacekg publish` ended with (its last `error:` line)."""
+    lines = [line for line in _tail(log_path, 50) if line.lower().startswith("error")]
+    return lines[-1] if lines else f"no error line; see {log_path.name}"
+
+
+def _answer(body: bytes) -> tuple[Any, int]:
+    """A SPARQL JSON answer as the tests compare answers (support.backends.rows: the set of
+    rows, blank nodes only as blank), with its number of rows."""
+    data = json.loads(body)
+    count = len(data["results"]["bindings"]) if "results" in data else 1
+    return _support("backends").rows(body), count
+
+
+def _words(body: bytes) -> str:
+    """The start of an error message, on one line."""
+    return " ".join(body.decode("utf-8", "replace").split())[:200]
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -544,6 +706,10 @@ class Bench:
         self.corpus: Corpus | None = None
         self.endpoint_medians: dict[str, float] = {}
         self.excluded: dict[str, str] = {}
+        self.bulk_runs: list[float] = []
+        """Store.bulk_load of the dump (seconds per run): measured once, used by several."""
+        self.embedded: dict[str, tuple[Any, int] | str] = {}
+        """Each example query's answer on the embedded store: (rows, row count), or why none."""
 
     def wanted(self, name: str) -> bool:
         return name in self.measures
@@ -633,7 +799,7 @@ class Bench:
         (the same triples)."""
         assert self.corpus
         result, wall, memory = built
-        bulk = self.bulk_load_seconds(self.corpus.dump)
+        bulk = self.bulk_load_runs()
         details = {
             "quads": self.corpus.triples,
             "build_peak_rss_mb": round(memory.peak_rss_kb / 1024),
@@ -657,12 +823,15 @@ class Bench:
             )
         )
 
-    def bulk_load_seconds(self, dump: Path) -> list[float]:
-        """pyoxigraph Store.bulk_load of the dump's quads into a fresh store (the data is read
-        and decompressed beforehand; only the load and flush are timed)."""
+    def bulk_load_runs(self) -> list[float]:
+        """pyoxigraph Store.bulk_load of the release's dump into a fresh store, seconds per run
+        (the data is read and decompressed beforehand; only the load and flush are timed)."""
         from pyoxigraph import RdfFormat, Store
 
-        data = gzip.decompress(dump.read_bytes())
+        assert self.corpus
+        if self.bulk_runs:
+            return self.bulk_runs
+        data = gzip.decompress(self.corpus.dump.read_bytes())
         times = []
         for i in progress(range(self.mode.warmup + self.mode.runs), desc="bulk_load"):
             target = Path(tempfile.mkdtemp(prefix="bulk-", dir=self.work))
@@ -672,6 +841,7 @@ class Bench:
             shutil.rmtree(target, ignore_errors=True)
             if i >= self.mode.warmup:
                 times.append(seconds)
+        self.bulk_runs = times
         return times
 
     def measure_rebuild(self, root: Path, build_dir: Path, full: float, timeout: float) -> None:
@@ -1119,6 +1289,298 @@ class Bench:
             )
         )
 
+    # ---- established stores: publish to them, serve in front of them
+
+    def measure_engine(self, name: str) -> None:
+        """Oxigraph server or Virtuoso over a new, empty store: `peacekg publish` the release
+        into it by the Graph Store Protocol (timed; then again, nothing changed), then queries
+        through `serve --backend` against the same queries sent to it directly. Should that
+        publish fail, another new store is filled by SPARQL Update (`--protocol update`), timed
+        too: the store is needed for the queries, and the figure says what the other route
+        costs."""
+        assert self.corpus
+        publishing, backing = f"publish_{name}_vs_write", f"backend_{name}_vs_direct"
+        wanted = [m for m in (publishing, backing) if self.wanted(m)]
+        if not wanted:
+            return
+        stores = _support("stores")
+        binary = stores.OXIGRAPH if name == "oxigraph" else stores.VIRTUOSO
+        if not binary.exists():
+            for measure in wanted:
+                self.add(skipped(measure, f"{binary} is not there (make virtuoso; make install)"))
+            return
+        done = len(self.results)
+        failed: Published | None = None
+        try:
+            for route in ("gsp", "update"):
+                directory = self.work / f"{name}-{route}"
+                with engine(name, directory) as store:
+                    log(f"{name}: peacekg publish by {route} into a new store at {store.base}")
+                    first = self.publish(store, route)
+                    if first.result is None and route == "gsp":
+                        failed = first
+                    else:
+                        repeat = self.publish(store, route, again=True) if first.result else None
+                        size = sum(f.stat().st_size for f in directory.rglob("*") if f.is_file())
+                        if self.wanted(publishing):
+                            self.add(self._published(publishing, first, repeat, failed, size / MB))
+                        if self.wanted(backing) and first.result is None:
+                            self.add(skipped(backing, "the store could not be filled"))
+                        elif self.wanted(backing):
+                            self.measure_backend(backing, store)
+                if not self.args.workdir:
+                    shutil.rmtree(directory, ignore_errors=True)
+                if failed is not first:
+                    break
+        except (ServerStartError, subprocess.CalledProcessError) as exc:
+            measured = {r.name for r in self.results[done:]}
+            for measure in wanted:
+                if measure not in measured:
+                    self.add(skipped(measure, f"a server did not start: {exc}"))
+
+    def publish(self, store: Engine, route: str, again: bool = False) -> Published:
+        """`peacekg publish` of the served release to `store` by `route` (gsp: the Graph Store
+        Protocol; update: SPARQL Update), in a child process with a time budget."""
+        assert self.corpus
+        label = f"{'republish' if again else 'publish'}-{store.name}-{route}"
+        options = [
+            *store.publish,
+            *(("--protocol", "update") if route == "update" else ()),
+            *(("--again",) if again else ()),
+        ]
+        cpu = _cpu_seconds(store.pid)
+        log_path = self.work / f"{label}.log"
+        result, wall, _ = run_task(
+            ["publish", str(self.corpus.build_dir), *options],
+            log_path,
+            self.mode.publish_timeout,
+            env={"PEACEKG_ROOT": str(self.corpus.root)},
+        )
+        said = result["said"] if result else _error(log_path)
+        log(f"{label}: {wall:.1f}s: {said}")
+        return Published(route, result, wall, _cpu_seconds(store.pid) - cpu, said, log_path)
+
+    def _published(
+        self,
+        measure: str,
+        first: Published,
+        repeat: Published | None,
+        failed: Published | None,
+        size_mb: float,
+    ) -> Result:
+        bulk = self.bulk_load_runs()
+        baseline = (
+            f"baseline: Store.bulk_load of the release's N-Quads dump into a new store, median "
+            f"of {len(bulk)} (the build writes its store in a process of its own, alongside "
+            "validation, and does not time that write alone)"
+        )
+        route = {"gsp": "the Graph Store Protocol", "update": "SPARQL Update"}[first.route]
+        gsp = ""
+        if failed is not None:
+            gsp = (
+                f"FAIL: by the Graph Store Protocol, publish failed after {failed.wall:.0f}s "
+                f"({failed.said}); the figures are those of SPARQL Update into another new "
+                "store (--protocol update); "
+            )
+        details: dict[str, Any] = {
+            "route": first.route,
+            "bulk_load_runs": bulk,
+            "graph_store_failed": failed.details() if failed else None,
+        }
+        result = first.result
+        if result is None:
+            what = "did not finish" if first.wall >= self.mode.publish_timeout else "failed"
+            note = f"{gsp}by {route}, publish {what} ({first.said}); {baseline}"
+            details["publish"] = first.details()
+            judged = judge(measure, first.wall, statistics.median(bulk), "s", note, details, ">")
+            judged.passed = False
+            return judged
+        profile = {kind: r["seconds"] for kind, r in result["requests"].items()}
+        profile["publisher (read, canonicalise, hash)"] = result["publisher_s"]
+        again = repeat.details() if repeat else None
+        details |= {
+            "publish": first.details(),
+            "profile_s": _rounded(profile),
+            "store_mb": round(size_mb),
+            "repeat": again,
+        }
+        judged = judge(
+            measure,
+            result["seconds"],
+            statistics.median(bulk),
+            note=f"{gsp}1 run into a new, empty store by {route}: {first.said}; the publisher "
+            f"used {result['cpu_seconds']:.1f} CPU-s, the store {first.store_cpu:.1f}; "
+            f"{size_mb:.0f} MB on disk after; publish again, nothing changed: "
+            + (f"{repeat.wall:.1f}s ({repeat.said})" if repeat else "not run")
+            + f"; {baseline}",
+            details=details,
+        )
+        if failed is not None:
+            judged.passed = False
+        return judged
+
+    def embedded_answers(self) -> dict[str, tuple[Any, int] | str]:
+        """Each example query's answer from `peacekg serve` over the release (row limit lifted,
+        the query cap as its timeout), to tell a store's wrong answers from right ones: (rows,
+        row count), or why there is none."""
+        assert self.corpus
+        if not self.embedded:
+            with peacekg_server(
+                self.corpus.root,
+                self.corpus.build_dir,
+                self.work / "server-reference.log",
+                workers=2,
+                timeout=self.mode.query_cap,
+                rows=10**12,
+                env=ONE_CLIENT,
+            ) as (base, _pid):
+                client = Client(base)
+                for query in progress(self.corpus.queries, desc="reference answers"):
+                    status, body, _ = client.query(query.text)
+                    self.embedded[query.name] = (
+                        _answer(body)
+                        if status == 200
+                        else f"no answer to check against: HTTP {status} from the embedded "
+                        f"store (query cap {self.mode.query_cap:g}s)"
+                    )
+                client.close()
+        return self.embedded
+
+    def measure_backend(self, measure: str, store: Engine) -> None:
+        """Each example query through `peacekg serve --backend` (row limit lifted; a keep-alive
+        connection) against the same request sent to the store directly: the request RemotePool
+        makes (our prefixes and the service's base IRI prepended, the same dataset and timeout
+        parameters, JSON results), on a new connection each time as RemotePool sends it (on a
+        kept one Virtuoso answers 60 kB and more ~40 ms late: delayed ACKs). Interleaved,
+        alternating which goes first."""
+        assert self.corpus
+        from peacekg.config import Settings
+        from peacekg.endpoint.dialects import DIALECTS
+        from peacekg.endpoint.pool import QueryJob
+        from peacekg.endpoint.remote import NTRIPLES, RemotePool
+        from peacekg.endpoint.sparqltext import query_form
+        from peacekg.namespaces import Namespaces
+
+        corpus, mode = self.corpus, self.mode
+        expected = self.embedded_answers()
+        left_out = {q.name: e for q in corpus.queries if isinstance(e := expected[q.name], str)}
+        queries = [q for q in corpus.queries if q.name not in {**self.excluded, **left_out}]
+        prefixes = Namespaces(Settings.from_env(root=corpus.root).base_iri).prefixes()
+        pool = RemotePool(store.query, mode.query_cap, prefixes, list, dialect=store.dialect)
+        path = urllib.parse.urlsplit(store.query).path
+        log(f"{store.name}: serve --backend vs the store directly, {len(queries)} queries")
+        with peacekg_server(
+            corpus.root,
+            corpus.build_dir,
+            self.work / f"server-backend-{store.name}.log",
+            workers=2,
+            timeout=mode.query_cap,
+            rows=10**12,
+            backend=store.query,
+            env=ONE_CLIENT,
+        ) as (front_base, _pid):
+            front = Client(front_base)
+
+            def direct(fields: list[tuple[str, str]], accept: str) -> tuple[int, bytes]:
+                client = Client(store.base)
+                try:
+                    return client.form(path, fields, accept)
+                finally:
+                    client.close()
+
+            def sides(query: Query) -> tuple[Callable[[], Any], Callable[[], Any]]:
+                job = QueryJob(query.text, "json", None, base_iri=f"{front_base}/sparql")
+                # the fields RemotePool sends, made by RemotePool: the two cannot drift apart
+                fields = pool._form(job, DIALECTS[store.dialect])
+                form = query_form(query.text)
+                accept = NTRIPLES if form in ("CONSTRUCT", "DESCRIBE") else JSON_RESULTS
+                return (lambda: front.query(query.text)), (lambda: direct(fields, accept))
+
+            measured = []
+            for query in progress(queries, desc=f"{store.name} probe"):
+                ours, theirs = sides(query)
+                (status, body, _), (direct_status, direct_body) = ours(), theirs()
+                if status != 200:
+                    left_out[query.name] = f"HTTP {status} through the front: {_words(body)}"
+                elif direct_status != 200:
+                    words = _words(direct_body)
+                    left_out[query.name] = f"HTTP {direct_status} directly: {words}"
+                elif (got := _answer(body)) != (reference := expected[query.name]):
+                    left_out[query.name] = (
+                        f"answers differently from the embedded store: {got[1]} rows, "
+                        f"{len(got[0] - reference[0])} of them not among its {reference[1]}"
+                    )
+                else:
+                    measured.append((query, ours, theirs, got[1]))
+            details = []
+            for query, ours, theirs, rows in progress(measured, desc=f"{store.name} vs direct"):
+                times: dict[str, list[float]] = {"backend": [], "direct": []}
+                for i in range(mode.warmup + mode.runs):  # interleaved, either side first
+                    order = (("backend", ours), ("direct", theirs))
+                    for side, call in order if i % 2 == 0 else order[::-1]:
+                        started = time.perf_counter()
+                        status = call()[0]
+                        if status != 200:
+                            left_out[query.name] = f"HTTP {status} ({side}) in run {i}"
+                        if i >= mode.warmup:
+                            times[side].append(time.perf_counter() - started)
+                if query.name in left_out:
+                    continue
+                backend_s, direct_s = (statistics.median(times[k]) for k in ("backend", "direct"))
+                details.append(
+                    {
+                        "query": query.name,
+                        "backend_s": backend_s,
+                        "direct_s": direct_s,
+                        "ratio": backend_s / direct_s,
+                        "extra_ms": (backend_s - direct_s) * 1000,
+                        "heavy": direct_s >= HEAVY,
+                        "rows": rows,
+                    }
+                )
+            front.close()
+        self.add(self._fronted(measure, store, details, left_out))
+
+    def _fronted(
+        self, measure: str, store: Engine, details: list[dict[str, Any]], left_out: dict[str, str]
+    ) -> Result:
+        assert self.corpus
+        listed = {
+            "queries": details,
+            "left_out": [f"{k}: {v}" for k, v in {**self.excluded, **left_out}.items()]
+            + self.corpus.skipped_queries,
+        }
+        if not details:
+            result = skipped(measure, f"no query answered right on {store.name}")
+            result.details = listed
+            return result
+        heavy = [d for d in details if d["heavy"]]
+        judged = heavy or details
+        light = [d["extra_ms"] for d in details if not d["heavy"]]
+        ours, theirs = sum(d["backend_s"] for d in details), sum(d["direct_s"] for d in details)
+        which = (
+            f"the {len(heavy)} heavy queries (>= {HEAVY * 1000:.0f} ms directly)"
+            if heavy
+            else f"all {len(details)} queries: none takes {HEAVY * 1000:.0f} ms directly at "
+            "this size, so the front's fixed cost per request decides the ratio"
+        )
+        return judge(
+            measure,
+            sum(d["backend_s"] for d in judged),
+            sum(d["direct_s"] for d in judged),
+            note=f"sum of per-query medians ({self.mode.runs} runs after {self.mode.warmup} "
+            f"warm-up each) over {which}; all {len(details)} queries: {ours / theirs:.3f} "
+            f"({ours:.3f}s vs {theirs:.3f}s)"
+            + (
+                f"; a light query costs {statistics.median(light):.1f} ms more through the front "
+                f"(median of {len(light)})"
+                if light
+                else ""
+            )
+            + (f"; left out: {', '.join(left_out)}" if left_out else ""),
+            details=listed,
+        )
+
     # ---- all of it
 
     def run(self) -> None:
@@ -1133,6 +1595,8 @@ class Bench:
             self.measure_scaling()
         if self.wanted("rss_serving"):
             self.measure_rss()
+        for name in ENGINES:
+            self.measure_engine(name)
 
 
 # ---------------------------------------------------------------- output
@@ -1221,9 +1685,10 @@ def table(bench: Bench, header: str) -> str:
                     lines.append(f"    {q['query']}: {cells}")
             for left in r.details.get("left_out", []):
                 lines.append(f"    left out: {left}")
-        if isinstance(r.details, dict) and "stages_s" in r.details:
-            stages = ", ".join(f"{k} {v:g}s" for k, v in r.details["stages_s"].items())
-            lines.append(f"    stages: {stages}")
+        for key, what in (("stages_s", "stages"), ("profile_s", "profile")):
+            if isinstance(r.details, dict) and key in r.details:
+                parts = ", ".join(f"{k} {v:g}s" for k, v in r.details[key].items())
+                lines.append(f"    {what}: {parts}")
     for note in bench.notes:
         lines.append(f"- {note}")
     return "\n".join(lines)

@@ -9,19 +9,23 @@ rdflib cannot be interrupted from another thread), and the servers must be real 
     tasks.py assemble ROOT BUILD_DIR         map + reason only, laid out as a release
     tasks.py layout STORE BUILD_DIR QUADS    a release around an existing store
     tasks.py rdflib DUMP JOBS_JSON           rdflib Dataset(default_union) timings, as JSON
+    tasks.py publish BUILD_DIR OPTION...     `peacekg publish OPTION...`, timed, with its profile
     tasks.py hello PORT THREADS              a bare Flask app on waitress
 Each task prints its result as one JSON object on its last line of stdout.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import io
 import json
 import os
 import signal
 import statistics
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -177,6 +181,75 @@ def task_rdflib(dump: Path, jobs_path: Path) -> None:
     emit({"load_seconds": load_seconds, "quads": len(dataset), "queries": results})
 
 
+# ---------------------------------------------------------------- publishing
+
+
+def _request_kind(method: str, url: str, what: str, dataset: str | None) -> str:
+    """What a request to the store was for, from its method, URL and the words
+    `peacekg.publish` names it by."""
+    if method == "PUT":
+        return "put graphs"
+    if url == dataset:
+        return "post graphs together"
+    if what == "a query":
+        return "queries (record, counts)"
+    if what.startswith("the publication record"):
+        return "record"
+    return "updates"
+
+
+def task_publish(build_dir: Path, options: list[str]) -> None:
+    """`peacekg publish` (its command line, run in this process), timed around the call like
+    the build. The profile: each kind of request to the store (count, seconds until its answer
+    was read, the store's work and the HTTP round trips included) and what is left, the
+    publisher's own work not overlapped with the requests (reading each graph from the release's
+    store, canonicalising, sorting, hashing, serialising). The release's kept digests are removed
+    first unless `--again` is among the options (taken out of them): a first publish of a
+    release reads every graph."""
+    from peacekg.cli import main
+    from peacekg.publish.graphs import DIGESTS, find_release
+    from peacekg.publish.remote import Remote
+
+    if "--again" in options:
+        options.remove("--again")
+    else:
+        (find_release(build_dir, None).path / DIGESTS).unlink(missing_ok=True)
+
+    spent: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
+    send = Remote._send
+
+    def timed_send(
+        self: Remote, method: str, url: str, body: bytes, headers: dict[str, str], *, what: str
+    ) -> bytes:
+        started = time.perf_counter()
+        try:
+            return send(self, method, url, body, headers, what=what)
+        finally:
+            kind = spent[_request_kind(method, url, what, self.endpoints.dataset)]
+            kind[0] += 1
+            kind[1] += time.perf_counter() - started
+
+    Remote._send = timed_send  # type: ignore[method-assign]
+    said = io.StringIO()
+    cpu, started = time.process_time(), time.perf_counter()
+    with contextlib.redirect_stdout(said):
+        code = main(["--build-dir", str(build_dir), "publish", *options])
+    seconds = time.perf_counter() - started
+    print(said.getvalue(), end="", flush=True)
+    requests = {k: {"count": int(n), "seconds": s} for k, (n, s) in spent.items()}
+    emit(
+        {
+            "seconds": seconds,
+            "exit": code,
+            "cpu_seconds": time.process_time() - cpu,
+            "said": said.getvalue().strip(),
+            "requests": requests,
+            "publisher_s": seconds - sum(r["seconds"] for r in requests.values()),
+        }
+    )
+    sys.exit(code)
+
+
 # ---------------------------------------------------------------- a bare server
 
 
@@ -208,6 +281,8 @@ def main(argv: list[str]) -> int:
         task_layout(Path(args[0]), Path(args[1]), int(args[2]))
     elif task == "rdflib":
         task_rdflib(Path(args[0]), Path(args[1]))
+    elif task == "publish":
+        task_publish(Path(args[0]), args[1:])
     elif task == "hello":
         task_hello(int(args[0]), int(args[1]))
     else:

@@ -105,19 +105,25 @@ def test_the_real_pipeline_builds_it_at_the_calibrated_size(corpus, built):
     assert 0.7 * TARGET <= per_article <= 1.2 * TARGET, per_article
 
 
-def test_harness_smoke_run_writes_results(corpus, built, tmp_path):
-    root, _ = corpus
-    results = tmp_path / "results.json"
+def harness(root: Path, results: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """`bench/run.py --smoke OPTIONS` on the corpus, writing `results`; it must succeed."""
     done = subprocess.run(
         [
-            *(sys.executable, str(BENCH / "run.py"), "--smoke"),
+            *(sys.executable, str(BENCH / "run.py"), "--smoke", *options),
             *("--corpus", str(root), "--results", str(results)),
         ],
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
+def test_harness_smoke_run_writes_results(corpus, built, tmp_path):
+    root, _ = corpus
+    results = tmp_path / "results.json"
+    done = harness(root, results)
     report = json.loads(results.read_text())
     machine = report["machine"]
     for key in ("cores", "cpu_model", "memory_mb", "python", "pyoxigraph"):
@@ -131,3 +137,34 @@ def test_harness_smoke_run_writes_results(corpus, built, tmp_path):
         assert isinstance(result["pass"], bool)
     assert report["run"]["served_graph"].startswith("the corpus's existing build")
     assert "endpoint JSON response" in done.stdout  # the table
+
+
+def test_harness_publishes_to_and_serves_in_front_of_established_stores(corpus, built, tmp_path):
+    """Oxigraph server and Virtuoso, each over a new store: the release is published into it
+    (then again, with nothing to send), and the example queries go through `serve --backend`
+    and to the store directly."""
+    root, _ = corpus
+    results = tmp_path / "results.json"
+    measures = [
+        *("publish_oxigraph_vs_write", "backend_oxigraph_vs_direct"),
+        *("publish_virtuoso_vs_write", "backend_virtuoso_vs_direct"),
+    ]
+    harness(root, results, "--only", *measures)
+    report = {r["name"]: r for r in json.loads(results.read_text())["results"]}
+    assert sorted(report) == sorted(measures)
+    virtuoso = Path("/usr/bin/virtuoso-t").exists()
+    for name, result in report.items():
+        if "virtuoso" in name and not virtuoso:
+            assert result["pass"] is None and "not there" in result["note"]
+            continue
+        assert result["ratio"] == pytest.approx(result["value"] / result["baseline"]), name
+        if name == "publish_virtuoso_vs_write":  # reported, no verdict (bench/run.py REPORTED)
+            assert result["pass"] is None and result["goal"].endswith("reported"), result
+        else:
+            assert isinstance(result["pass"], bool), result["note"]
+        if name.startswith("publish"):
+            assert f"{built.graphs} graph(s) sent" in result["details"]["publish"]["said"]
+            assert "0 graph(s) sent" in result["details"]["repeat"]["said"]
+        else:
+            answered = {q["query"] for q in result["details"]["queries"]}
+            assert len(answered) >= 8, result["details"]["left_out"]

@@ -1,6 +1,7 @@
 """Established SPARQL stores started on loopback for a block: Oxigraph's own server (the
 `oxigraph` command of the `oxigraph` package) and Virtuoso (Debian's), for the tests that
-publish to a remote store or serve in front of one."""
+publish to a remote store or serve in front of one, and for the benchmarks that time them
+(bench/run.py imports this module, so both start the stores the same way)."""
 
 from __future__ import annotations
 
@@ -9,21 +10,28 @@ import secrets
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from peacekg.endpoint.process import free_port, running
 
 OXIGRAPH = Path(sys.executable).with_name("oxigraph")
+Started = Callable[[subprocess.Popen[bytes]], None]
+"""Sees each store's process first (see peacekg.endpoint.process.running): to track it."""
 
 
 @contextlib.contextmanager
 def oxigraph_server(
-    location: Path, *, read_only: bool, union_default_graph: bool = False
+    location: Path,
+    *,
+    read_only: bool,
+    union_default_graph: bool = False,
+    log: Path | None = None,
+    started: Started | None = None,
 ) -> Iterator[str]:
     """`oxigraph serve[-read-only]` on a free loopback port for a block; yields its base URL
     (http://127.0.0.1:PORT: /query, /update and /store under it). It has no /health, so it is
-    ready when `/` answers."""
+    ready when `/` answers. Its output goes to `log` (default: a temporary file)."""
     command = [
         str(OXIGRAPH),
         "serve-read-only" if read_only else "serve",
@@ -34,10 +42,10 @@ def oxigraph_server(
     ]
     if union_default_graph:
         command.append("--union-default-graph")
-    with (
-        tempfile.TemporaryDirectory() as logs,
-        running(command, Path(logs) / "oxigraph.log", health="/") as server,
-    ):
+    with contextlib.ExitStack() as stack:
+        if log is None:
+            log = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "oxigraph.log"
+        server = stack.enter_context(running(command, log, health="/", started=started))
         yield server.base
 
 
@@ -85,7 +93,7 @@ MaxQueryCostEstimationTime = 400
 
 
 @contextlib.contextmanager
-def virtuoso_server(directory: Path) -> Iterator[str]:
+def virtuoso_server(directory: Path, started: Started | None = None) -> Iterator[str]:
     """Virtuoso over a new database in `directory` (its own ini file, loopback ports), for a
     block; yields its base URL (/sparql; /sparql-auth and /sparql-graph-crud-auth with HTTP
     Digest for VIRTUOSO_USER, whose password is set at start). The settings are Debian's
@@ -97,7 +105,9 @@ def virtuoso_server(directory: Path) -> Iterator[str]:
     ini.write_text(VIRTUOSO_INI.format(dir=directory, port=port, sql_port=sql_port))
     command = [str(VIRTUOSO), "+foreground", "+configfile", str(ini)]
     health = "/sparql?query=ASK%7B%7D"
-    with running(command, directory / "server.log", health=health, port=port) as server:
+    with running(
+        command, directory / "server.log", health=health, port=port, started=started
+    ) as server:
         user, default = VIRTUOSO_DEFAULT_USER
         change = f"exec=USER_SET_PASSWORD('{user}', '{VIRTUOSO_USER[1]}');"
         subprocess.run(
