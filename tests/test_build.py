@@ -41,6 +41,7 @@ def test_build_writes_store_dumps_and_manifest(built):
     assert sorted(p.name for p in dumps.iterdir()) == sorted(manifest["dumps"])
     # the build's own profile: every stage, in the order they ran, within the whole
     stages = ["assemble", "consistency", "reason", "write", "compare", "validate", "store", "dumps"]
+    stages.append("digest")  # the content digest, written beside the store and the dumps
     assert list(result.stages) == stages
     assert 0 < sum(result.stages.values()) <= result.seconds
 

@@ -30,7 +30,7 @@ import pytest
 from pyoxigraph import RdfFormat, Store, parse
 
 from support import INPUTS, ROOT
-from support.hardening import Reply, call, cpu_ticks, describe, leaks, workers
+from support.hardening import Reply, call, children, cmdline, cpu_ticks, describe, leaks, workers
 from support.serving import PEACEKG, free_port, serve, stop_group, wait_healthy
 
 pytestmark = pytest.mark.process  # a real server, browser or process: not in make test-fast
@@ -445,6 +445,11 @@ def test_builds_killed_at_random_points_never_damage_the_served_graph(released):
     assert not leftovers, f"partial releases left behind: {leftovers}"
 
 
+def writers(build_pid: int) -> list[int]:
+    """The build's child processes that write a release (peacekg.build.background)."""
+    return [p for p in children(build_pid) if "peacekg.build.background" in cmdline(p)]
+
+
 def test_a_release_writer_that_dies_fails_the_build_clearly(released):
     """The store and dump writers are child processes of the build: one killed mid-way fails
     the build in plain words, leaves no partial release, and the served graph stays."""
@@ -456,7 +461,7 @@ def test_a_release_writer_that_dies_fails_the_build_clearly(released):
     killed = None
     deadline = time.monotonic() + BUILD_SECONDS * 5
     while killed is None and process.poll() is None and time.monotonic() < deadline:
-        for pid in workers(process.pid):  # the build's spawned writers
+        for pid in writers(process.pid):  # the build's writer processes
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
                 killed = pid
@@ -507,7 +512,9 @@ def test_a_full_disk_fails_the_build_clearly_and_keeps_the_served_graph(built, t
     """A nearly full tmpfs (root may mount one). Where mounting is not allowed, a read-only
     releases directory stands in for the full disk (which only works when not root)."""
     root, _ = _project(tmp_path / "project")
-    with tiny_disk(tmp_path / "disk", megabytes=16) as mounted:
+    # 32 MB: room for the build directory and one build's new files (its cache entries, dump
+    # chunks and sorted lines are kept beside the releases: peacekg.build.parts)
+    with tiny_disk(tmp_path / "disk", megabytes=32) as mounted:
         if not mounted and os.geteuid() == 0:
             pytest.skip("no tmpfs mount, and as root a read-only directory is still writable")
         build_dir = tmp_path / "disk" / "build"

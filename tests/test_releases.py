@@ -8,8 +8,14 @@ import dataclasses
 import datetime as dt
 import hashlib
 import html
+import http.client
 import json
+import os
 import re
+import shutil
+import subprocess
+import threading
+import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,9 +33,16 @@ from peacekg.config import ServerSettings, Settings
 from peacekg.endpoint.pool import InProcessPool
 from peacekg.endpoint.served import GraphSource
 from peacekg.namespaces import Namespaces
-from peacekg.releases import kept_releases, read_manifest
+from peacekg.releases import (
+    Leases,
+    forget_leases,
+    kept_releases,
+    read_manifest,
+    remove_unleased,
+)
 from peacekg.web import create_app
-from support import ROOT
+from support import INPUTS, ROOT
+from support.serving import PEACEKG, serve
 
 BASE = "https://w3id.org/peacekg/"
 RELEASE_ID = re.compile(r"\d{4}-\d{2}-\d{2}-[0-9a-f]{8}")
@@ -384,3 +397,141 @@ def test_the_same_inputs_give_the_same_release_and_bytes(project: Settings, tmp_
         assert (one.release / "dumps" / name).read_bytes() == (
             two.release / "dumps" / name
         ).read_bytes()
+
+
+# --- rebuilds while the endpoint answers ---------------------------------------------------------
+
+FATALITIES = f"{BASE}id/claim/2023-10-31-mali-return/minusma-fatalities"
+VALUE_QUERY = f"SELECT ?v WHERE {{ <{FATALITIES}> <{BASE}ontology#value> ?v }}"
+CITED_RELEASE = re.compile(r'class="release">([^<]+)<')
+
+
+class _Client(threading.Thread):
+    """Asks, until told to stop, what the MINUSMA figure's value is: by SPARQL (JSON and
+    CSV), on the claim's page (several queries, and a Cite box that names a release) and as
+    Turtle; each answer's release header with the value it shows."""
+
+    def __init__(self, base: str, stop: threading.Event) -> None:
+        super().__init__(daemon=True)
+        self.host = urllib.parse.urlsplit(base)
+        self.stop = stop
+        self.seen: list[tuple[str, str, str]] = []  # (what, release header, value or error)
+        self.failed: list[str] = []
+
+    def run(self) -> None:
+        conn = http.client.HTTPConnection(self.host.hostname, self.host.port, timeout=30)
+        query = urllib.parse.urlencode({"query": VALUE_QUERY})
+        asks = [
+            ("json", f"/sparql?{query}", "application/sparql-results+json"),
+            ("csv", f"/sparql?{query}", "text/csv"),
+            ("page", "/page/claim/2023-10-31-mali-return/minusma-fatalities", "text/html"),
+            ("turtle", "/data/claim/2023-10-31-mali-return/minusma-fatalities", "text/turtle"),
+        ]
+        while not self.stop.is_set():
+            for what, path, accept in asks:
+                try:
+                    conn.request("GET", path, headers={"Accept": accept})
+                    response = conn.getresponse()
+                    body = response.read().decode()
+                except (OSError, http.client.HTTPException) as exc:
+                    self.failed.append(f"{what}: {exc}")
+                    conn.close()
+                    conn = http.client.HTTPConnection(
+                        self.host.hostname, self.host.port, timeout=30
+                    )
+                    continue
+                release = response.headers.get("X-Peacekg-Release", "")
+                if response.status != 200:
+                    self.failed.append(f"{what}: HTTP {response.status} {body[:200]}")
+                    continue
+                self.seen.append((what, release, _value(what, body, release)))
+        conn.close()
+
+
+def _value(what: str, body: str, release: str) -> str:
+    """The figure's value an answer shows ("mixed" if a page cites another release)."""
+    if what == "json":
+        return json.loads(body)["results"]["bindings"][0]["v"]["value"]
+    if what == "csv":
+        return body.splitlines()[1].strip()
+    if what == "turtle":
+        return re.search(r'(?:ontology#value>|pk:value) "?(\d+)', body)[1]
+    cited = CITED_RELEASE.search(body)
+    if cited is None or cited[1] != release:
+        return f"mixed: page cites {cited[1] if cited else None}"
+    return re.search(r"(\d+) peacekeepers, fatalities", body)[1]
+
+
+@pytest.mark.process
+def test_rebuilds_swap_releases_under_queries_without_a_failed_or_mixed_answer(
+    built: tuple[Settings, BuildResult], tmp_path: Path
+):
+    """Three rebuilds, each pruning the release before it (keep 1), while four clients ask
+    the endpoint (two query workers) for a figure that every rebuild changes, by SPARQL and
+    on its page. Every answer is a 200, and shows the value of the release its header names:
+    a request reads one release from start to end (its queries, its Cite box), and a release
+    being read is not pruned under it (peacekg.releases.Leases)."""
+    root = tmp_path / "project"
+    for name in INPUTS:
+        shutil.copytree(ROOT / name, root / name)
+    build_dir = root / "build"
+    shutil.copytree(built[0].output_dir, build_dir, symlinks=True)
+    values = {read_manifest(build_dir)["id"]: "309"}
+    env = {**os.environ, "PEACEKG_ROOT": str(root), "PEACEKG_KEEP_RELEASES": "1"}
+    stop = threading.Event()
+    with serve("--build-dir", str(build_dir), "serve", log=tmp_path / "serve.log") as server:
+        clients = [_Client(server.base, stop) for _ in range(4)]
+        for client in clients:
+            client.start()
+        try:
+            mapping = root / MALI
+            for before, value in (("309", "310"), ("310", "311"), ("311", "312")):
+                text = mapping.read_text(encoding="utf-8")
+                mapping.write_text(text.replace(f"value: {before}", f"value: {value}"))
+                done = subprocess.run(
+                    [str(PEACEKG), "--build-dir", str(build_dir), "build"],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=300,
+                )
+                assert done.returncode == 0, done.stderr
+                values[read_manifest(build_dir)["id"]] = value
+                time.sleep(0.5)
+        finally:
+            stop.set()
+            for client in clients:
+                client.join(60)
+    failed = [f for c in clients for f in c.failed]
+    seen = [s for c in clients for s in c.seen]
+    assert not failed, failed[:10]
+    mixed = [
+        (what, release, value) for what, release, value in seen if values.get(release) != value
+    ]
+    assert not mixed, mixed[:10]
+    assert {release for _, release, _ in seen} == set(values), "every release was read"
+    # the others pruned once unread (the one before the last may still have been read then)
+    assert len(list((build_dir / "releases").iterdir())) <= 2
+
+
+def test_a_release_being_read_is_not_pruned(tmp_path: Path):
+    """A reader's lease (a shared lock on leases/<id>) keeps a release from being removed;
+    once the last reader lets go, it can be; a lease on a release that went is refused."""
+    for name in ("2026-01-01-aaaaaaaa", "2026-01-02-bbbbbbbb"):
+        (tmp_path / "releases" / name).mkdir(parents=True)
+        (tmp_path / "releases" / name / "manifest.json").write_text("{}")
+    old, new = (
+        str(tmp_path / "releases" / n) for n in ("2026-01-01-aaaaaaaa", "2026-01-02-bbbbbbbb")
+    )
+    leases = Leases(tmp_path)
+    assert leases.acquire(old) and leases.acquire(old)  # two requests
+    assert not remove_unleased(tmp_path, Path(old)) and Path(old).is_dir()
+    leases.release(old)
+    assert not remove_unleased(tmp_path, Path(old))  # one reader left
+    leases.release(old)
+    assert remove_unleased(tmp_path, Path(old)) and not Path(old).exists()
+    assert not leases.acquire(old)  # gone: the request pins the new current instead
+    assert leases.acquire(new)
+    forget_leases(tmp_path)
+    assert sorted(p.name for p in (tmp_path / "leases").iterdir()) == ["2026-01-02-bbbbbbbb"]
+    leases.close()

@@ -72,6 +72,8 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
         f"{len(result.report.warnings)} warnings"
     )
     print("stages: " + ", ".join(f"{name} {sec:.1f}s" for name, sec in result.stages.items()))
+    if result.whole:  # see docs/reasoning.md#incremental-builds
+        print(f"reasoned over all graphs together, not article by article: {result.whole[0]}")
     for line in pending_lines(settings.mappings_dir / ARTICLE_MAPPINGS, settings.root):
         print(line)
     print(_release_line(result.release.name, result.reused, manifest))

@@ -30,6 +30,9 @@ from peacekg.namespaces import OWL, RDF, RDFS
 HERMIT = Path(owlready2.__file__).parent / "hermit"
 HERMIT_CLASSPATH = os.pathsep.join([str(HERMIT), str(HERMIT / "HermiT.jar")])
 CONSISTENT = b"owl#Thing is satisfiable"
+QUICK_CHECK = 200_000
+"""Below this many quads HermiT's JVM runs its quick compiler only: half the CPU time for a
+check of a second, where the optimising compiler would not pay for itself."""
 
 
 class InconsistencyError(Exception):
@@ -156,6 +159,8 @@ class ConsistencyCheck:
         )
         # --ignoreUnsupportedDatatypes: HermiT does not know xsd:gYear, which dates use.
         command = [java, f"-Xmx{owlready2.reasoning.JAVA_MEMORY}M", "-cp", HERMIT_CLASSPATH]
+        if len(quads) < QUICK_CHECK:  # a rebuild's few articles: the JIT costs more than it saves
+            command.insert(1, "-XX:TieredStopAtLevel=1")
         command += ["org.semanticweb.HermiT.cli.CommandLine", "-k"]
         command += ["--ignoreUnsupportedDatatypes", data.as_uri()]
         # Its output goes to files, not pipes: nobody reads a pipe until the verdict is due,

@@ -6,6 +6,7 @@ curator sees all the broken quotes at once, and it refuses to return a partial d
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +52,10 @@ class Dataset:
         return self.shared + [q for quads in self.unchecked.values() for q in quads]
 
 
-def _article_key(shared: bytes, article: Article, mapping: Path) -> str:
+def _article_key(shared: bytes, article: Article, mapping: Path, mapped: bytes = b"") -> str:
+    """The cache key of an article: the SHA-256 of everything its graph depends on (its
+    text by its checksum, which `about` holds). `mapped`: the SHA-256 of its mapping's bytes,
+    if known (else they are read)."""
     about = repr(
         (
             article.id,
@@ -68,7 +72,8 @@ def _article_key(shared: bytes, article: Article, mapping: Path) -> str:
             article.line,  # the metadata names its line in articles.yaml
         )
     )
-    return digest(shared, article.text.encode(), about.encode(), mapping.read_bytes())
+    mapped = mapped or hashlib.sha256(mapping.read_bytes()).digest()
+    return digest(shared, about.encode(), mapped)
 
 
 def _dangling_derivations(quads: list[Quad], ns: Namespaces) -> list[InputError]:
@@ -143,13 +148,17 @@ def assemble(settings: Settings, cache: ArticleCache | None = None) -> Dataset:
     )
 
 
-def _read_inputs(settings: Settings, cache: ArticleCache | None) -> _Inputs:
+def _read_inputs(settings: Settings, cache: ArticleCache | None, metadata: bool = True) -> _Inputs:
+    """The inputs every article is compiled against; the metadata graph too, unless the
+    caller makes each article's node itself (`assemble_parts`)."""
     ns = Namespaces(settings.base_iri)
     ontology = load_ontology(settings.ontology_dir, ns)
     articles = load_articles(settings.seeds_dir, cache.parsed if cache else None)
-    registry = load_registry(settings.mappings_dir, ns, ontology, settings.root)
-    metadata = metadata_quads(articles, registry, ns, settings.root)
-    return _Inputs(ns, ontology, articles, registry, metadata)
+    registry = load_registry(
+        settings.mappings_dir, ns, ontology, settings.root, cache.parsed if cache else None
+    )
+    nodes = metadata_quads(articles, registry, ns, settings.root) if metadata else []
+    return _Inputs(ns, ontology, articles, registry, nodes)
 
 
 def _split_metadata(inputs: _Inputs) -> tuple[list[Quad], dict[str, list[Quad]]]:

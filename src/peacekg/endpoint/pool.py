@@ -207,7 +207,10 @@ def worker_main(
 
 
 def _answer_jobs(conn: Connection, store_path: str, prefixes: dict[str, str]) -> None:
-    """Open the store read-only, then answer jobs until told to stop."""
+    """Open the store read-only, then answer jobs until told to stop. Each job names the store
+    it is for (the release its request reads: peacekg.endpoint.served.GraphSource.pin); one
+    for another store than the one open opens that one instead, so that a rebuild moves the
+    workers along without replacing them, and no answer mixes two releases."""
     try:
         store = Store.read_only(store_path)
     except Exception as exc:  # corrupt or missing: say why instead of dying with a traceback
@@ -215,9 +218,16 @@ def _answer_jobs(conn: Connection, store_path: str, prefixes: dict[str, str]) ->
         return
     conn.send("ready")
     while True:
-        job = conn.recv()
-        if job is None:
+        message = conn.recv()
+        if message is None:
             return
+        path, job = message
+        if path != store_path:
+            try:
+                store, store_path = Store.read_only(path), path
+            except Exception as exc:  # gone or unreadable: this query fails, the worker stays
+                conn.send(Outcome("failed", message=f"the store at {path} cannot be opened: {exc}"))
+                continue
         conn.send(answer(store, job, prefixes))
 
 
@@ -270,7 +280,8 @@ class Worker:
 
 
 class QueryPool:
-    """N worker processes over the store that `store_path()` names; follows it when it moves."""
+    """N worker processes answering queries on the store that `store_path()` names when the
+    query is run: the release its request reads. A worker opens whichever store a job names."""
 
     def __init__(
         self,
@@ -298,16 +309,6 @@ class QueryPool:
         for _ in range(workers):
             self._idle.put(Worker(self.path, self.generation, prefixes, memory))
 
-    def _follow_store(self) -> None:
-        """After a rebuild, new jobs go to workers on the new store; old workers retire."""
-        path = self._store_path()
-        if path == self.path:
-            return
-        with self._lock:
-            if path != self.path:
-                log.info("store moved to %s; replacing query workers", path)
-                self.path, self.generation = path, self.generation + 1
-
     def _replace(self, worker: Worker) -> None:
         worker.kill()
         self.replaced += 1
@@ -320,6 +321,7 @@ class QueryPool:
         delay = SPAWN_RETRY_FIRST
         while not self._closed:
             try:
+                self.path = self._store_path()  # the current one, not the one at the start
                 worker = Worker(self.path, self.generation, self._prefixes, self._memory)
             except (RuntimeError, OSError) as exc:
                 log.warning("could not start a query worker (%s); retrying in %.1f s", exc, delay)
@@ -333,7 +335,7 @@ class QueryPool:
             return
 
     def run(self, job: QueryJob) -> Outcome:
-        self._follow_store()
+        path = self._store_path()
         deadline = time.monotonic() + self._timeout
         while True:
             try:
@@ -345,7 +347,7 @@ class QueryPool:
             self._replace(worker)  # stale (store moved) or dead: swap it and take another
             self._idle.done(job.client)
         try:
-            worker.conn.send(job)
+            worker.conn.send((path, job))
             if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
                 self._replace(worker)
                 raise QueryTimeoutError
@@ -386,16 +388,20 @@ class InProcessPool:
         self._store_path = store_path
         self._prefixes = prefixes
         self._lock = threading.Lock()
-        self._opened: tuple[str, Store] | None = None
+        self._opened: dict[str, Store] = {}
         self.replaced = 0
 
     def _store(self) -> Store:
-        """The store at `store_path()`, reopened when a rebuild moved it, as QueryPool does."""
+        """The store at `store_path()` (the release of the request), as QueryPool's workers
+        open it; the two last opened are kept, for requests on either side of a rebuild."""
         path = self._store_path()
         with self._lock:
-            if self._opened is None or self._opened[0] != path:
-                self._opened = (path, Store.read_only(path))
-            return self._opened[1]
+            if path not in self._opened:
+                self._opened = {
+                    **dict(list(self._opened.items())[-1:]),
+                    path: Store.read_only(path),
+                }
+            return self._opened[path]
 
     def run(self, job: QueryJob) -> Outcome:
         return answer(self._store(), job, self._prefixes)
@@ -405,4 +411,4 @@ class InProcessPool:
         return 0, 0
 
     def close(self) -> None:
-        self._opened = None
+        self._opened = {}

@@ -122,9 +122,10 @@ def _parse(path: Path, data: bytes) -> Any:
         raise InputError(path, 1, f"invalid YAML: {exc}") from None
 
 
-def load_mapping(path: Path, what: str) -> Located:
-    """A YAML file whose top level must be a mapping (a registry, an article's mapping)."""
-    top = load_yaml(path)
+def load_mapping(path: Path, what: str, cache: Path | None = None) -> Located:
+    """A YAML file whose top level must be a mapping (a registry, an article's mapping); its
+    parse kept in `cache` if given (`load_yaml`)."""
+    top = load_yaml(path, cache)
     if not isinstance(top, Located):
         got = "nothing" if top is None else f"a {type(top).__name__}"
         raise InputError(path, 1, f"{what} must be a mapping of fields at the top, got {got}")

@@ -224,10 +224,13 @@ def _link_quads(
     return quads
 
 
-def load_registry(mappings_dir: Path, ns: Namespaces, ontology: Ontology, root: Path) -> Registry:
-    """The registry's entities and the quads of its graph; InputError at the first problem."""
+def load_registry(
+    mappings_dir: Path, ns: Namespaces, ontology: Ontology, root: Path, cache: Path | None = None
+) -> Registry:
+    """The registry's entities and the quads of its graph; InputError at the first problem.
+    With `cache`, its parse is kept there (`load_yaml`)."""
     path = mappings_dir / REGISTRY_FILE
-    entries = _entries(path)
+    entries = _entries(path, cache)
     entities: dict[str, Entity] = {}
     for kind, f in entries:
         entity = _entity(kind, f, entities, ns, ontology)
@@ -242,9 +245,9 @@ def load_registry(mappings_dir: Path, ns: Namespaces, ontology: Ontology, root: 
     return registry
 
 
-def _entries(path: Path) -> list[tuple[str, Fields]]:
+def _entries(path: Path, cache: Path | None = None) -> list[tuple[str, Fields]]:
     """Each entry of each section, with the kind of entity the section holds."""
-    doc = Fields(load_mapping(path, "the registry"), "registry")
+    doc = Fields(load_mapping(path, "the registry", cache), "registry")
     entries = [
         (kind, Fields(node, f"{kind} entry", doc.node))
         for section, (kind, _default) in SECTIONS.items()

@@ -9,6 +9,7 @@ line, or write `review: accepted`. Entities a draft proposes live in the mapping
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from peacekg.inputs.fields import Fields
@@ -66,7 +67,15 @@ def pending(path: Path) -> int:
 
 def article_mappings(directory: Path) -> list[Path]:
     """The mappings the build reads: one per article, drafts written beside them left out."""
-    return sorted(p for p in directory.glob("*.yaml") if not p.name.endswith(DRAFT_SUFFIX))
+    try:
+        names = os.listdir(directory)  # names, not paths, sorted: thousands of them
+    except OSError:
+        return []
+    return [
+        directory / name
+        for name in sorted(names)
+        if name.endswith(".yaml") and not name.endswith(DRAFT_SUFFIX)
+    ]
 
 
 def pending_by_file(directory: Path) -> dict[Path, int]:

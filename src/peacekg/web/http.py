@@ -4,6 +4,7 @@ and the error handler's installation."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 from collections.abc import Callable, Sequence
@@ -111,7 +112,20 @@ def _gzip(response: Response) -> Response:
     return response
 
 
+def _pin() -> None:
+    """A request reads one release from start to end: the one current when it starts
+    (peacekg.endpoint.served.GraphSource.pin). Without a graph, the route says so itself."""
+    with contextlib.suppress(NoGraphError):
+        state().source.pin()
+
+
+def _unpin(_error: BaseException | None) -> None:
+    state().source.unpin()
+
+
 def install(app: Flask) -> None:
+    app.before_request(_pin)
+    app.teardown_request(_unpin)
     app.after_request(_release)
     app.after_request(_cors)
     app.after_request(_gzip)

@@ -36,7 +36,8 @@ PREFIXES = {
     "xsd": XSD,
 }
 INPUT_DIGEST = (
-    "SHA-256 over the folder's files in name order, each path and content prefixed by its length"
+    "SHA-256 over the folder's files in name order: each path and the SHA-256 of its content,"
+    " each prefixed by its length"
 )
 
 blueprint = Blueprint("void", __name__)
