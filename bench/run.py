@@ -64,6 +64,7 @@ GOALS: dict[str, tuple[str, float, str]] = {
     "workers_scaling": (">=", 1.7, "throughput, 2 query workers ÷ 1"),
     "build_vs_bulk_load": ("<=", 10.0, "full build() ÷ Store.bulk_load of its dump"),
     "rebuild_vs_build": ("<=", 0.05, "rebuild after one article changed ÷ full build"),
+    "swap_failures": ("<=", 0.0, "failed or mixed-release answers, 5 rebuilds under 8 clients"),
     "rss_serving": ("<=", 1536.0, "peak RSS serving, server + workers (MB)"),
     "publish_oxigraph_vs_write": ("<=", 5.0, "publish to Oxigraph server ÷ store write"),
     "publish_virtuoso_vs_write": ("<=", 5.0, "publish to Virtuoso ÷ store write"),
@@ -71,8 +72,10 @@ GOALS: dict[str, tuple[str, float, str]] = {
     "backend_virtuoso_vs_direct": ("<=", 1.1, "serve --backend ÷ Virtuoso directly"),
 }
 MEASURES = tuple(GOALS)
-ABSOLUTE = ("rss_serving",)
+ABSOLUTE = ("rss_serving", "swap_failures")
 """Measures judged on their value, with no baseline."""
+LIGHT = 0.25
+"""swap_failures sends the example queries the endpoint answers within this many seconds."""
 REPORTED = ("publish_virtuoso_vs_write",)
 """Measures printed with their ratio and no verdict: the figure is the store's own write path,
 which no change of ours moves (Virtuoso's Graph Store: ~10 ms of its CPU a graph; its bulk
@@ -734,7 +737,9 @@ class Bench:
         """Generate (or reuse) the corpus, build it with build() (timed, within a budget) and
         measure what needs the build: bulk_load of its dump, and the one-article rebuild."""
         mode, args = self.mode, self.args
-        building = self.wanted("build_vs_bulk_load") or self.wanted("rebuild_vs_build")
+        building = any(
+            self.wanted(m) for m in ("build_vs_bulk_load", "rebuild_vs_build", "swap_failures")
+        )
         if args.corpus and not building:
             root = args.corpus.resolve()
             log(f"using the corpus at {root}")
@@ -1583,6 +1588,140 @@ class Bench:
 
     # ---- all of it
 
+    def measure_swaps(self) -> None:
+        """swap_failures: 5 rebuilds (one article touched each time, 2 releases kept, so
+        each rebuild prunes) while 8 keep-alive connections send mixed requests: the example
+        queries that answer within LIGHT seconds, a count of the touched article's graph,
+        and that article's page. Counted: answers other than 200, and answers of another
+        release than their X-Peacekg-Release header names (the count, against the manifest
+        statistics of that release; the page's Cite box, against the header)."""
+        assert self.corpus
+        corpus = self.corpus
+        if corpus.route != "build()" or not corpus.root.is_relative_to(self.work):
+            self.add(skipped("swap_failures", "needs a build() of a corpus of its own"))
+            return
+        articles = sorted((corpus.root / "mappings" / "articles").glob("*.yaml"))
+        target = articles[len(articles) // 3].stem
+        graph = f"{BASE_IRI}graph/article/{target}"
+        count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+        page = f"/page/article/{target}"
+        cited = re.compile(rb'class="release">([^<]+)<')
+        env = {**os.environ, "PEACEKG_ROOT": str(corpus.root), "PEACEKG_KEEP_RELEASES": "2"}
+        expected: dict[str, int] = {}
+
+        def remember() -> None:
+            manifest = json.loads(((corpus.build_dir / "current") / "manifest.json").read_text())
+            expected[manifest["id"]] = int(manifest["statistics"]["graphs"].get(graph, 0))
+
+        remember()
+        log_path = self.work / "swap-server.log"
+        with peacekg_server(corpus.root, corpus.build_dir, log_path, 2, 30.0, None) as (base, _):
+            light = []
+            probe = Client(base)
+            for query in corpus.queries:
+                started = time.perf_counter()
+                status, _, _ = probe.query(query.text)
+                if status == 200 and time.perf_counter() - started < LIGHT:
+                    light.append(query.text)
+            probe.close()
+            stop = threading.Event()
+            seen: list[tuple[str, int, str, object]] = []  # (kind, status, release, shown)
+            lock = threading.Lock()
+
+            def client_loop(offset: int) -> None:
+                # each connection its own client (127.0.0.N), as in `load`: one address would
+                # meet the endpoint's per-client limits (429), which are not what is measured
+                client = Client(base, timeout=120, source=f"127.0.0.{2 + offset}")
+                checks = (("count", count), ("page", page))
+                asks = [ask for q in light or [count] for ask in (*checks, ("query", q))]
+                n = offset
+                while not stop.is_set():
+                    kind, what = asks[n % len(asks)]
+                    n += 1
+                    try:
+                        if kind == "page":
+                            status, body, response = client._send("GET", what, None, {})
+                        else:
+                            status, body, response = client._send(
+                                "POST",
+                                "/sparql",
+                                what.encode(),
+                                {
+                                    "Content-Type": "application/sparql-query",
+                                    "Accept": JSON_RESULTS,
+                                },
+                            )
+                    except (OSError, http.client.HTTPException) as exc:
+                        with lock:
+                            seen.append((kind, 0, "", str(exc)))
+                        continue
+                    release = response.getheader("X-Peacekg-Release") or ""
+                    shown: object = None
+                    if status == 200 and kind == "count":
+                        shown = int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+                    elif status == 200 and kind == "page":
+                        found = cited.search(body)
+                        shown = found[1].decode() if found else None
+                    with lock:
+                        seen.append((kind, status, release, shown))
+                client.close()
+
+            clients = [threading.Thread(target=client_loop, args=(i,)) for i in range(8)]
+            for thread in clients:
+                thread.start()
+            rebuilds: list[float] = []
+            try:
+                time.sleep(1.0)
+                for i in range(5):
+                    tag = f"swap{i}-{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S}"
+                    generate.touch_article(corpus.root, target, tag)
+                    started = time.perf_counter()
+                    done = subprocess.run(
+                        [str(PEACEKG), "--build-dir", str(corpus.build_dir), "build"],
+                        env=env,
+                        capture_output=True,
+                        timeout=self.mode.build_timeout,
+                    )
+                    rebuilds.append(time.perf_counter() - started)
+                    if done.returncode != 0:
+                        raise RuntimeError(f"rebuild {i + 1} failed: {done.stderr[-2000:]!r}")
+                    remember()
+                    time.sleep(1.0)
+            finally:
+                stop.set()
+                for thread in clients:
+                    thread.join(180)
+        failed = [s for s in seen if s[1] != 200]
+        mixed = [
+            s
+            for s in seen
+            if s[1] == 200
+            and (
+                s[2] not in expected
+                or (s[0] == "count" and s[3] != expected[s[2]])
+                or (s[0] == "page" and s[3] != s[2])
+            )
+        ]
+        releases = sorted({s[2] for s in seen if s[2]})
+        note = (
+            f"{len(seen)} answers ({len(failed)} failed, {len(mixed)} mixed) over "
+            f"{len(releases)} releases; rebuilds of {target}: "
+            + ", ".join(f"{r:.1f}s" for r in rebuilds)
+        )
+        details = {
+            "answers": len(seen),
+            "failed": len(failed),
+            "mixed": len(mixed),
+            "releases_read": releases,
+            "rebuild_s": [round(r, 2) for r in rebuilds],
+            "kinds": {k: sum(1 for s in seen if s[0] == k) for k in ("count", "page", "query")},
+            "light_queries": len(light),
+            "examples": [list(map(str, s)) for s in (failed + mixed)[:10]],
+        }
+        result = judge("swap_failures", float(len(failed) + len(mixed)), None, "answers", note)
+        result.details = details
+        self.add(result)
+
     def run(self) -> None:
         self.prepare()
         if any(self.wanted(m) for m in ("endpoint_vs_native", "rdflib_vs_endpoint")) or (
@@ -1597,6 +1736,8 @@ class Bench:
             self.measure_rss()
         for name in ENGINES:
             self.measure_engine(name)
+        if self.wanted("swap_failures"):  # last: its rebuilds change the corpus and its build
+            self.measure_swaps()
 
 
 # ---------------------------------------------------------------- output
