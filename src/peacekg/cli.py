@@ -140,6 +140,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         client_seconds=args.client_seconds,
         client_workers=args.client_workers,
         read_timeout=args.read_timeout,
+        answer_cache_mb=args.answer_cache_mb,
         trusted_proxy=args.trusted_proxy,
         trusted_proxy_header=args.trusted_proxy_header,
     )
@@ -255,6 +256,13 @@ def _add_serve_parser(sub: argparse._SubParsersAction) -> None:
         help="how to speak to the --backend store: its union default graph, DESCRIBE, literal "
         "forms and timeout parameter (default auto: recognised from its Server header; "
         "sparql11 for any other store)",
+    )
+    s.add_argument(
+        "--answer-cache-mb",
+        type=int,
+        metavar="MB",
+        help="answers kept by ETag, so a repeated request to the same release is not worked out "
+        "again (64; 0: none; a request with Cache-Control: no-cache is answered afresh)",
     )
     limits = s.add_argument_group(
         "fairness", "per-client limits (a client is an address; see docs/deploy.md)"

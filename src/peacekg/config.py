@@ -114,6 +114,9 @@ class ServerSettings:
     max_body_bytes: int = 1_000_000
     max_query_chars: int = 100_000
     cache_seconds: int = 300
+    answer_cache_mb: int = 64
+    """Megabytes of answers kept by their ETag (web.answers), so the same request to the same
+    release is not worked out twice; 0: none kept."""
     service_allowlist: tuple[str, ...] = ()
     """Endpoint URLs SERVICE may call; empty turns federation off."""
     data_files: tuple[Path, ...] = ()
@@ -153,6 +156,7 @@ class ServerSettings:
             "timeout": _number(float, "PEACEKG_TIMEOUT"),
             "workers": _number(int, "PEACEKG_WORKERS"),
             "row_limit": _number(int, "PEACEKG_ROW_LIMIT"),
+            "answer_cache_mb": _number(int, "PEACEKG_ANSWER_CACHE_MB"),
             "backend": os.environ.get("PEACEKG_BACKEND"),
             "backend_dialect": os.environ.get("PEACEKG_BACKEND_DIALECT"),
             "client_queries": _number(int, "PEACEKG_CLIENT_QUERIES"),

@@ -21,7 +21,11 @@ from peacekg.web import (
     resources,
     void,
 )
+from peacekg.web.answers import Answers
 from peacekg.web.state import EXTENSION, AppState
+
+LARGEST_ANSWER = 8 << 20
+"""Bytes of the largest answer kept (web.answers): a bigger one is rare and cheap to redo."""
 
 
 def create_app(
@@ -33,7 +37,8 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     namespaces = Namespaces(project.base_iri)
     gate = ClientGate(settings.client_queries, settings.timeout)
-    app.extensions[EXTENSION] = AppState(settings, project, namespaces, source, pool, gate)
+    answers = Answers(settings.answer_cache_mb << 20, LARGEST_ANSWER)
+    app.extensions[EXTENSION] = AppState(settings, project, namespaces, source, pool, gate, answers)
     http.install(app)
     blueprints = (health, metrics, protocol, pages, dumps, resources, void, ontology_docs, editor)
     for blueprint in blueprints:

@@ -44,16 +44,21 @@ def choose(
     raise NoFormat(offered)
 
 
-def conditional(key: object, make: Callable[[], Response], *, file: bool = False) -> Response:
+def conditional(
+    key: object, make: Callable[[], Response], *, file: bool = False, keep: bool = True
+) -> Response:
     """The one way a cacheable answer is sent: an ETag from `key` (everything the body depends
     on: the graph version, the renderer, ...), a 304 when the client already holds it, found
-    before `make` does the work, and Cache-Control. A negotiated answer varies with Accept; a
+    before `make` does the work, and Cache-Control. The answer `make` gave for the same ETag
+    before is given again without the work (web.answers), unless the request asks afresh
+    (Cache-Control: no-cache) or the answer is not to be kept (`keep`: False for what depends
+    on more than the key, a remote SERVICE's data). A negotiated answer varies with Accept; a
     `file` does not, and also answers Range requests."""
     etag = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
     # `If-None-Match: *` (any representation) is not honoured: whether there is one is known
     # only after the work, and a full answer is always correct
     fresh = etag in request.if_none_match.as_set(include_weak=True)
-    response = Response(status=304) if fresh else make()
+    response = Response(status=304) if fresh else _answer(etag, make, keep and not file)
     response.set_etag(etag)
     response.headers["Cache-Control"] = f"public, max-age={state().settings.cache_seconds}"
     if not file:
@@ -62,6 +67,20 @@ def conditional(key: object, make: Callable[[], Response], *, file: bool = False
         response.make_conditional(
             request, accept_ranges=True, complete_length=response.content_length
         )
+    return response
+
+
+def _answer(etag: str, make: Callable[[], Response], keep: bool) -> Response:
+    """The kept answer for `etag`, or `make`'s (kept for next time)."""
+    if not keep:
+        return make()
+    answers = state().answers
+    afresh = bool(request.cache_control.no_cache) or "no-cache" in request.pragma
+    kept = answers.get(etag, afresh)
+    if kept is not None:
+        return kept
+    response = make()
+    answers.keep(etag, response)
     return response
 
 

@@ -46,6 +46,11 @@ def metrics() -> ResponseReturnValue:
         ("peacekg_query_failures_total", "counter",
          "Queries stopped at the timeout, refused as busy or lost with their worker (503).",
          _labelled("kind", {k: app.failures[k] for k in ("timeout", "busy", "lost")})),
+        ("peacekg_answers_total", "counter",
+         "Cacheable answers: given again from those kept, or worked out (web.answers).",
+         _labelled("source", {"kept": app.answers.hits, "worked_out": app.answers.misses})),
+        ("peacekg_answers_kept_bytes", "gauge", "Bytes of answers kept.",
+         [("", app.answers.size)]),
         ("peacekg_limit", "gauge", "The limits in force.", _labelled("name", {
             "workers": settings.workers,
             "client_workers": settings.client_share,

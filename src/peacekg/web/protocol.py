@@ -171,4 +171,6 @@ def sparql() -> ResponseReturnValue:
             raise BadRequest("no 'query' parameter")
         return description.service_description()
     job = _job(operation)
-    return conditional((state().source.version(), job), lambda: _results(job))
+    # an answer that called a SERVICE depends on that service's data too: never kept
+    key = (state().source.version(), job)
+    return conditional(key, lambda: _results(job), keep=not job.remote)

@@ -17,6 +17,7 @@ from peacekg.endpoint.fairness import ClientGate
 from peacekg.endpoint.pool import Pool
 from peacekg.endpoint.served import GraphSource
 from peacekg.namespaces import Namespaces
+from peacekg.web.answers import Answers
 
 EXTENSION = "peacekg"
 """The key of the state in `app.extensions`."""
@@ -35,6 +36,8 @@ class AppState:
     """Where every query runs, the routes' own included."""
     gate: ClientGate
     """Who may run a query now: per-client limits and fair shares of the pool."""
+    answers: Answers
+    """Answers kept by their ETag (web.answers)."""
     failures: collections.Counter[str] = field(default_factory=collections.Counter)
     """Queries answered with an error, by kind (timeout, busy, lost, refused-queries,
     refused-seconds): /metrics."""
