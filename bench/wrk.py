@@ -91,7 +91,7 @@ def lua_string(text: str) -> str:
 
 
 def _lua_request(request: Request) -> str:
-    headers = ", ".join(f"[{lua_string(k)}] = {lua_string(v)}" for k, v in request.headers)
+    headers = ", ".join(f"[ {lua_string(k)} ] = {lua_string(v)}" for k, v in request.headers)
     body = lua_string(request.body) if request.body is not None else "nil"
     return f"{{{lua_string(request.method)}, {lua_string(request.path)}, {{{headers}}}, {body}}}"
 
