@@ -1772,9 +1772,9 @@ class Bench:
         )
 
     def _versus_pages(self, ours: str, theirs: str) -> None:
-        """pages_vs_describe: resource pages (`/id/...`) as HTML and as Turtle against
-        Oxigraph server's DESCRIBE of the same IRIs as Turtle, PAGES IRIs in turn (persons,
-        claims, articles, ...: every kind of resource that has a page)."""
+        """pages_vs_describe: resource pages (what `/id/...` leads to) as HTML and as Turtle
+        against Oxigraph server's DESCRIBE of the same IRIs as Turtle, PAGES IRIs in turn
+        (persons, claims, articles, ...: every kind of resource that has a page)."""
         client = Client(theirs)
         pick = (
             "SELECT ?s WHERE { ?s a ?c "
@@ -1786,10 +1786,14 @@ class Bench:
         if status != 200 or not iris:
             self.add(skipped("pages_vs_describe", f"no resources found (HTTP {status})"))
             return
-        html = [(("Accept", "text/html"),), (("Accept", "text/turtle"),)]
+        # the documents an IRI's 303 leads to (wrk follows no redirect): /page/... as HTML and
+        # /data/....ttl; the redirect itself checks that the resource exists, a query each time
+        paths = [iri[len(BASE_IRI) + len("id/") :] for iri in iris]
         pages = {
-            kind: [wrk.Request("GET", iri[len(BASE_IRI) - 1 :], accept) for iri in iris]
-            for kind, accept in zip(("html", "turtle"), html, strict=True)
+            "html": [wrk.Request("GET", f"/page/{p}", (("Accept", "text/html"),)) for p in paths],
+            "turtle": [
+                wrk.Request("GET", f"/data/{p}.ttl", (("Accept", "text/turtle"),)) for p in paths
+            ],
         }
         describe = [
             wrk.Request(
