@@ -168,3 +168,25 @@ def test_harness_publishes_to_and_serves_in_front_of_established_stores(corpus, 
         else:
             answered = {q["query"] for q in result["details"]["queries"]}
             assert len(answered) >= 8, result["details"]["left_out"]
+
+
+def test_harness_measures_beside_oxigraph_server(corpus, built, tmp_path):
+    """Oxigraph server over a copy of the store, beside `peacekg serve`: the example queries one
+    at a time, then wrk's rates for a mid-size query, ASK and resource pages, with percentiles."""
+    root, _ = corpus
+    results = tmp_path / "results.json"
+    measures = ["queries_vs_oxigraph", "midsize_vs_oxigraph", "ask_vs_oxigraph"]
+    measures.append("pages_vs_describe")
+    harness(root, results, "--only", *measures)
+    report = {r["name"]: r for r in json.loads(results.read_text())["results"]}
+    assert sorted(report) == sorted(measures)
+    for name, result in report.items():
+        assert result["ratio"] == pytest.approx(result["value"] / result["baseline"]), name
+        assert isinstance(result["pass"], bool), result["note"]
+    queries = report["queries_vs_oxigraph"]["details"]["queries"]
+    assert len(queries) >= 10 and all(q["ours_s"] > 0 and q["theirs_s"] > 0 for q in queries)
+    for name in measures[1:]:
+        runs = report[name]["details"]
+        assert runs["theirs"]["requests"] > 0 and runs["ours"]["requests"] > 0, runs
+        assert not any(run["errors"] for run in runs.values()), runs
+        assert runs["ours"]["p99_ms"] >= runs["ours"]["p50_ms"] > 0
