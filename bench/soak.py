@@ -43,6 +43,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import wrk
+
 from peacekg.endpoint.process import ServerStartError, running, serve_command
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -178,74 +180,25 @@ def post(
 # ---------------------------------------------------------------- load: wrk
 
 
-LUA = """
-local bodies = {%s}
-local counter = 0
-wrk.method = "POST"
-wrk.path = "/sparql"
-wrk.headers["Content-Type"] = "application/sparql-query"
-wrk.headers["Accept"] = "%s"
-
-function setup(thread)
-  thread:set("offset", math.random(1, #bodies))
-end
-
-function request()
-  counter = counter + 1
-  return wrk.format(nil, nil, nil, bodies[((counter + (offset or 0)) %% #bodies) + 1])
-end
-
-function done(summary, latency, requests)
-  io.write(string.format(
-    "SOAK {\\"requests\\": %%d, \\"connect\\": %%d, \\"read\\": %%d, \\"write\\": %%d, " ..
-    "\\"status\\": %%d, \\"timeout\\": %%d, \\"p50\\": %%d, \\"p95\\": %%d, \\"p99\\": %%d, " ..
-    "\\"max\\": %%d}\\n",
-    summary.requests, summary.errors.connect, summary.errors.read, summary.errors.write,
-    summary.errors.status, summary.errors.timeout, latency:percentile(50),
-    latency:percentile(95), latency:percentile(99), latency.max))
-end
-"""
-
-
-def lua_string(text: str) -> str:
-    level = "=" * 4
-    while f"]{level}]" in text:
-        level += "="
-    return f"[{level}[{text}]{level}]"
-
-
 def load_with_wrk(port: int, queries: dict[str, str], clients: int, seconds: float) -> Result:
-    with tempfile.TemporaryDirectory() as tmp:
-        script = Path(tmp) / "soak.lua"
-        bodies = ", ".join(lua_string(q) for q in queries.values())
-        script.write_text(LUA % (bodies, ACCEPT), encoding="utf-8")
-        threads = max(1, min(clients, os.cpu_count() or 1))
-        done = subprocess.run(
-            [
-                *("wrk", "-t", str(threads), "-c", str(clients), "-d", f"{int(seconds)}s"),
-                *("--timeout", "60s", "-s", str(script), f"http://127.0.0.1:{port}/sparql"),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=seconds + 120,
-        )
-    line = next((x for x in done.stdout.splitlines() if x.startswith("SOAK ")), None)
-    if done.returncode != 0 or line is None:
-        raise SystemExit(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    data = json.loads(line[len("SOAK ") :])
-    kinds = {k: data[k] for k in ("connect", "read", "write", "status", "timeout") if data[k]}
+    headers = (("Content-Type", "application/sparql-query"), ("Accept", ACCEPT))
+    requests = [wrk.Request("POST", "/sparql", headers, text) for text in queries.values()]
+    try:
+        load = wrk.run(f"http://127.0.0.1:{port}", requests, clients, seconds)
+    except RuntimeError as exc:
+        raise SystemExit(str(exc)) from None
     return Result(
         tool="wrk",
         clients=clients,
         seconds=seconds,
         queries=list(queries),
-        requests=data["requests"],
-        errors=sum(kinds.values()),
-        error_kinds=kinds,
-        p50_ms=data["p50"] / 1000,
-        p95_ms=data["p95"] / 1000,
-        p99_ms=data["p99"] / 1000,
-        max_ms=data["max"] / 1000,
+        requests=load.requests,
+        errors=sum(load.errors.values()),
+        error_kinds=load.errors,
+        p50_ms=load.p50_ms,
+        p95_ms=load.p95_ms,
+        p99_ms=load.p99_ms,
+        max_ms=load.max_ms,
     )
 
 
