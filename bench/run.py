@@ -904,6 +904,31 @@ class Bench:
             )
         )
 
+    def serve(
+        self,
+        log_name: str,
+        *,
+        workers: int = 2,
+        rows: int | None = 10**12,
+        timeout: float | None = None,
+        build_dir: Path | None = None,
+        backend: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> contextlib.AbstractContextManager[Any]:
+        """`peacekg serve` over the corpus's release (peacekg_server), its log in the work
+        directory; by default 2 workers, the query cap as timeout, the row limit lifted."""
+        assert self.corpus
+        return peacekg_server(
+            self.corpus.root,
+            build_dir or self.corpus.build_dir,
+            self.work / log_name,
+            workers=workers,
+            timeout=self.mode.query_cap if timeout is None else timeout,
+            rows=rows,
+            backend=backend,
+            env=env,
+        )
+
     # ---- queries: endpoint, native, rdflib
 
     def probe(self, base: str) -> None:
@@ -928,14 +953,7 @@ class Bench:
         from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat, Store
 
         log("endpoint vs native: row limit lifted, so both return every row")
-        with peacekg_server(
-            corpus.root,
-            corpus.build_dir,
-            self.work / "server-queries.log",
-            workers=2,
-            timeout=mode.query_cap,
-            rows=10**12,
-        ) as (base, _pid):
+        with self.serve("server-queries.log") as (base, _pid):
             self.probe(base)
             store = Store.read_only(str(corpus.store))
             client = Client(base)
@@ -1073,14 +1091,7 @@ class Bench:
         log(f"trivial ASK vs bare Flask hello (waitress, {threads} threads)")
         hello_args = [PYTHON, str(BENCH / "tasks.py"), "hello", "{port}", str(threads)]
         with (
-            peacekg_server(
-                self.corpus.root,
-                self.corpus.build_dir,
-                self.work / "server-ask.log",
-                workers=2,
-                timeout=mode.query_cap,
-                rows=None,
-            ) as (ours_base, _),
+            self.serve("server-ask.log", rows=None) as (ours_base, _),
             server(hello_args, self.work / "hello.log") as (hello_base, _),
         ):
             ours, hello = Client(ours_base), Client(hello_base)
@@ -1166,22 +1177,8 @@ class Bench:
         others: dict[int, list[float]] = {1: [], 2: []}
         errors = 0
         with (
-            peacekg_server(
-                self.corpus.root,
-                self.corpus.build_dir,
-                self.work / "server-w1.log",
-                workers=1,
-                timeout=mode.query_cap,
-                rows=None,
-            ) as (one, one_pid),
-            peacekg_server(
-                self.corpus.root,
-                self.corpus.build_dir,
-                self.work / "server-w2.log",
-                workers=2,
-                timeout=mode.query_cap,
-                rows=None,
-            ) as (two, two_pid),
+            self.serve("server-w1.log", workers=1, rows=None) as (one, one_pid),
+            self.serve("server-w2.log", rows=None) as (two, two_pid),
         ):
             for base in (one, two):  # warm-up: every query once per worker
                 self.load(base, texts, 2, 0.01)
@@ -1275,14 +1272,10 @@ class Bench:
             raise RuntimeError("could not lay out the RSS release")
         queries = [q.text for q in self.corpus.queries]
         log(f"RSS: serving {quads:,} quads; {len(queries)} example queries, 4 clients")
-        with peacekg_server(
-            self.corpus.root,
-            build_dir,
-            self.work / "server-rss.log",
-            workers=2,
-            timeout=30.0,
-            rows=None,
-        ) as (base, pid):
+        with self.serve("server-rss.log", build_dir=build_dir, timeout=30.0, rows=None) as (
+            base,
+            pid,
+        ):
             idle_rss = sum(_status_kb(p, "VmRSS") for p in _tree(pid)) / 1024
             with MemoryWatch(pid) as memory:
                 ok, failed, elapsed = self.load(base, queries, 4, mode.rss_seconds)
@@ -1453,15 +1446,7 @@ class Bench:
         row count), or why there is none."""
         assert self.corpus
         if not self.embedded:
-            with peacekg_server(
-                self.corpus.root,
-                self.corpus.build_dir,
-                self.work / "server-reference.log",
-                workers=2,
-                timeout=self.mode.query_cap,
-                rows=10**12,
-                env=ONE_CLIENT,
-            ) as (base, _pid):
+            with self.serve("server-reference.log", env=ONE_CLIENT) as (base, _pid):
                 client = Client(base)
                 for query in progress(self.corpus.queries, desc="reference answers"):
                     status, body, _ = client.query(query.text)
@@ -1497,15 +1482,8 @@ class Bench:
         pool = RemotePool(store.query, mode.query_cap, prefixes, list, dialect=store.dialect)
         path = urllib.parse.urlsplit(store.query).path
         log(f"{store.name}: serve --backend vs the store directly, {len(queries)} queries")
-        with peacekg_server(
-            corpus.root,
-            corpus.build_dir,
-            self.work / f"server-backend-{store.name}.log",
-            workers=2,
-            timeout=mode.query_cap,
-            rows=10**12,
-            backend=store.query,
-            env=ONE_CLIENT,
+        with self.serve(
+            f"server-backend-{store.name}.log", backend=store.query, env=ONE_CLIENT
         ) as (front_base, _pid):
             front = Client(front_base)
 
@@ -1638,15 +1616,7 @@ class Bench:
                     log=self.work / "versus-oxigraph.log",
                     started=track,
                 ) as theirs,
-                peacekg_server(
-                    self.corpus.root,
-                    self.corpus.build_dir,
-                    self.work / "versus-peacekg.log",
-                    workers=2,
-                    timeout=self.mode.query_cap,
-                    rows=10**12,
-                    env=ONE_LOADER,
-                ) as (ours, _pid),
+                self.serve("versus-peacekg.log", env=ONE_LOADER) as (ours, _pid),
             ):
                 if not self.endpoint_medians and not self.excluded:
                     self.probe(ours)  # what is too slow at this size, when no measure probed
@@ -1894,8 +1864,7 @@ class Bench:
             expected[manifest["id"]] = int(manifest["statistics"]["graphs"].get(graph, 0))
 
         remember()
-        log_path = self.work / "swap-server.log"
-        with peacekg_server(corpus.root, corpus.build_dir, log_path, 2, 30.0, None) as (base, _):
+        with self.serve("swap-server.log", timeout=30.0, rows=None) as (base, _):
             light = []
             probe = Client(base)
             for query in corpus.queries:
