@@ -26,6 +26,7 @@ from peacekg.build.dataset import (
     _article_key,
     _Inputs,
     _read_inputs,
+    _unmapped,
 )
 from peacekg.build.dumps import Member, Section, numbered_blank_nodes
 from peacekg.build.parts import (
@@ -511,19 +512,6 @@ def _problems(parts: Parts, context: Context) -> list[str]:
     }:
         problems.append("the ontology and the registry state a triple in common")
     return problems
-
-
-def _unmapped(
-    settings: Settings, inputs: _Inputs, articles: dict[str, ArticleParts]
-) -> list[InputError]:
-    return [
-        InputError(
-            settings.seeds_dir / "articles.yaml",
-            inputs.articles[article_id].line,
-            f"article {article_id!r} has no mapping in mappings/{ARTICLE_MAPPINGS}/",
-        )
-        for article_id in sorted(set(inputs.articles) - set(articles))
-    ]
 
 
 def _unmentioned(inputs: _Inputs, state: State) -> list[InputError]:
