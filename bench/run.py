@@ -650,6 +650,26 @@ def _words(body: bytes) -> str:
     return " ".join(body.decode("utf-8", "replace").split())[:200]
 
 
+def interleaved(
+    calls: dict[str, Callable[[], Any]], pair: tuple[str, str], mode: Mode
+) -> tuple[dict[str, list[float]], str | None]:
+    """Seconds of each call per run (`mode.runs` after `mode.warmup`): the two of `pair`
+    alternate which goes first, so that a busy neighbour slows both alike; any others follow.
+    Each call returns its status first. Also the first failure, "HTTP status (call) in run i"."""
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    failed = None
+    others = [name for name in calls if name not in pair]
+    for i in range(mode.warmup + mode.runs):
+        for name in [*(pair if i % 2 == 0 else pair[::-1]), *others]:
+            started = time.perf_counter()
+            status = calls[name]()[0]
+            if status != 200 and failed is None:
+                failed = f"HTTP {status} ({name}) in run {i}"
+            if i >= mode.warmup:
+                times[name].append(time.perf_counter() - started)
+    return times, failed
+
+
 def timed(fn: Callable[[], object]) -> float:
     started = time.perf_counter()
     fn()
@@ -1520,17 +1540,10 @@ class Bench:
                     measured.append((query, ours, theirs, got[1]))
             details = []
             for query, ours, theirs, rows in progress(measured, desc=f"{store.name} vs direct"):
-                times: dict[str, list[float]] = {"backend": [], "direct": []}
-                for i in range(mode.warmup + mode.runs):  # interleaved, either side first
-                    order = (("backend", ours), ("direct", theirs))
-                    for side, call in order if i % 2 == 0 else order[::-1]:
-                        started = time.perf_counter()
-                        status = call()[0]
-                        if status != 200:
-                            left_out[query.name] = f"HTTP {status} ({side}) in run {i}"
-                        if i >= mode.warmup:
-                            times[side].append(time.perf_counter() - started)
-                if query.name in left_out:
+                calls = {"backend": ours, "direct": theirs}
+                times, failed = interleaved(calls, ("backend", "direct"), mode)
+                if failed:
+                    left_out[query.name] = failed
                     continue
                 backend_s, direct_s = (statistics.median(times[k]) for k in ("backend", "direct"))
                 details.append(
@@ -1660,17 +1673,9 @@ class Bench:
                     "POST", "/sparql", b, {k: v for k, v in fresh.items() if k != "Cache-Control"}
                 )[:2],
             }
-            times: dict[str, list[float]] = {k: [] for k in sides}
-            for i in range(mode.warmup + mode.runs):
-                order = ["ours", "theirs"] if i % 2 == 0 else ["theirs", "ours"]
-                for side in [*order, "kept"]:
-                    started = time.perf_counter()
-                    status, answer = sides[side]()
-                    if status != 200:
-                        left_out[query.name] = f"HTTP {status} ({side}): {_words(answer)}"
-                    if i >= mode.warmup:
-                        times[side].append(time.perf_counter() - started)
-            if query.name in left_out:
+            times, failed = interleaved(sides, ("ours", "theirs"), mode)
+            if failed:
+                left_out[query.name] = failed
                 continue
             ours_s, theirs_s, kept_s = (statistics.median(times[k]) for k in sides)
             medians[query.name] = theirs_s
