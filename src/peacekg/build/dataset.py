@@ -7,7 +7,7 @@ curator sees all the broken quotes at once, and it refuses to return a partial d
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,7 +133,9 @@ def assemble(settings: Settings, cache: ArticleCache | None = None) -> Dataset:
     if not errors:  # what is missing only means something once every mapping compiled
         errors = [
             *_unmapped(settings, inputs, graphs),
-            *_unmentioned(inputs, graphs),
+            *_unmentioned(
+                inputs, set().union(*(g.references for g in graphs.values())).__contains__
+            ),
             *_dangling_derivations(quads, inputs.ns),
         ]
     if errors:
@@ -233,11 +235,10 @@ def _unmapped(settings: Settings, inputs: _Inputs, mapped: Collection[str]) -> l
     ]
 
 
-def _unmentioned(inputs: _Inputs, graphs: dict[str, _ArticleGraph]) -> list[InputError]:
-    """The registry holds only entities some article names (in a quote, or as its author)."""
-    referenced = {a.author for a in inputs.articles.values() if a.author}
-    for graph in graphs.values():
-        referenced |= graph.references
+def _unmentioned(inputs: _Inputs, mentioned: Callable[[str], bool]) -> list[InputError]:
+    """The registry holds only entities some article names (in a quote, or as its author).
+    `mentioned`: whether an article's facts name the entity (also for the parts' build)."""
+    authors = {a.author for a in inputs.articles.values() if a.author}
     return [
         InputError(
             entity.node.path,
@@ -245,5 +246,5 @@ def _unmentioned(inputs: _Inputs, graphs: dict[str, _ArticleGraph]) -> list[Inpu
             f"{ref} is not mentioned by any article: map a quote that names it",
         )
         for ref, entity in inputs.registry.entities.items()
-        if ref not in referenced
+        if ref not in authors and not mentioned(ref)
     ]

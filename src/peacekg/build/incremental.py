@@ -27,6 +27,7 @@ from peacekg.build.dataset import (
     _Inputs,
     _read_inputs,
     _unmapped,
+    _unmentioned,
 )
 from peacekg.build.dumps import Member, Section, numbered_blank_nodes
 from peacekg.build.parts import (
@@ -272,7 +273,7 @@ def _parts(maker: _Maker, articles: dict[str, ArticleParts], state: State | None
     )
     errors = [
         *_unmapped(settings, inputs, articles),
-        *_unmentioned(inputs, new),
+        *_unmentioned(inputs, lambda ref: bool(new.references.get(ref))),
         *_dangling(maker, parts),
     ]
     if errors:
@@ -512,19 +513,6 @@ def _problems(parts: Parts, context: Context) -> list[str]:
     }:
         problems.append("the ontology and the registry state a triple in common")
     return problems
-
-
-def _unmentioned(inputs: _Inputs, state: State) -> list[InputError]:
-    referenced = {a.author for a in inputs.articles.values() if a.author}
-    return [
-        InputError(
-            entity.node.path,
-            entity.node.line,
-            f"{ref} is not mentioned by any article: map a quote that names it",
-        )
-        for ref, entity in inputs.registry.entities.items()
-        if ref not in referenced and not state.references.get(ref)
-    ]
 
 
 def _dangling(maker: _Maker, parts: Parts) -> list[InputError]:
