@@ -177,9 +177,7 @@ def test_an_inconsistent_ontology_edit_fails_the_build_and_keeps_the_last_graph(
 
 
 @pytest.mark.slow
-def test_a_shape_violation_fails_the_build_and_keeps_the_last_graph(
-    project, tmp_path, monkeypatch
-):
+def test_a_shape_violation_fails_the_build_and_keeps_the_last_graph(project, tmp_path, monkeypatch):
     from peacekg.build.validation import ValidationFailedError
 
     first = build(project)
