@@ -14,6 +14,7 @@ publishing again reads only the graphs the remote does not hold.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -47,12 +48,12 @@ class Graph:
         """The lines as quads in this graph (for a store that takes a whole dataset at once)."""
         return "".join(f"{line[:-1]}<{self.name}> .\n" for line in self.lines).encode()
 
-    @property
+    @functools.cached_property
     def blank(self) -> bool:
         """Whether a blank node is in it: its labels mean something only within one document."""
         return any(BLANK.search(line) for line in self.lines)
 
-    @property
+    @functools.cached_property
     def size(self) -> int:
         """Bytes of its N-Triples, near enough (characters)."""
         return sum(len(line) + 1 for line in self.lines)

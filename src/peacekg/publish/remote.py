@@ -150,8 +150,7 @@ class Remote:
                     answered_challenge = True
                     authorizer.forget()  # cut off unread: a stale answer, ask again
                     continue
-                host = urllib.parse.urlsplit(url).netloc
-                raise PublishError(f"cannot reach the store at {host} ({reason})") from None
+                raise _unreachable(url, reason) from None
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _probe(self, url: str) -> None:
@@ -164,9 +163,11 @@ class Remote:
             if exc.code == 401:
                 self._authorizer.learn(exc.headers.get_all("WWW-Authenticate") or [])
         except (urllib.error.URLError, OSError) as exc:
-            host = urllib.parse.urlsplit(url).netloc
-            reason = getattr(exc, "reason", exc)
-            raise PublishError(f"cannot reach the store at {host} ({reason})") from None
+            raise _unreachable(url, getattr(exc, "reason", exc)) from None
+
+
+def _unreachable(url: str, reason: object) -> PublishError:
+    return PublishError(f"cannot reach the store at {urllib.parse.urlsplit(url).netloc} ({reason})")
 
 
 def _message(exc: urllib.error.HTTPError) -> str:
