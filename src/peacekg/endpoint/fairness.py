@@ -23,7 +23,7 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 WINDOW = 60.0
@@ -51,6 +51,29 @@ class _Waiter:
     order: int
 
 
+@dataclass
+class _Spent:
+    """One client's query time in the window: (when each hold ended, its seconds), oldest
+    first, and their sum, kept as they come and go (a sum per request would cost as much as
+    the window holds: tens of thousands at a busy minute)."""
+
+    holds: collections.deque[tuple[float, float]] = field(default_factory=collections.deque)
+    total: float = 0.0
+
+    def add(self, ended: float, seconds: float) -> None:
+        self.holds.append((ended, seconds))
+        self.total += seconds
+
+    def since(self, start: float) -> float:
+        """Forget holds that ended before `start`; the seconds left."""
+        holds = self.holds
+        while holds and holds[0][0] <= start:
+            self.total -= holds.popleft()[1]
+        if not holds:
+            self.total = 0.0  # no rounding left over
+        return self.total
+
+
 class FairQueue(Generic[T]):
     """Idle items (workers, slots) handed to waiting clients: at most `share` to one client at
     once, the fewest-running client first, then first come; and none to a client that held
@@ -65,7 +88,7 @@ class FairQueue(Generic[T]):
         self._items: collections.deque[T] = collections.deque()
         self._running: collections.Counter[str] = collections.Counter()
         self._held: dict[str, list[float]] = collections.defaultdict(list)
-        self._spent: dict[str, collections.deque[tuple[float, float]]] = {}
+        self._spent: dict[str, _Spent] = {}
         self._waiting: list[_Waiter] = []
         self._order = 0
 
@@ -103,7 +126,7 @@ class FairQueue(Generic[T]):
         with self._lock:
             now = time.monotonic()
             began = self._held[client].pop(0)  # sums alike whichever hold ends
-            self._spent.setdefault(client, collections.deque()).append((now, now - began))
+            self._spent.setdefault(client, _Spent()).add(now, now - began)
             self._running[client] -= 1
             if not self._running[client]:
                 del self._running[client]
@@ -111,15 +134,13 @@ class FairQueue(Generic[T]):
 
     def _check_budget(self, client: str, now: float) -> None:
         spent = self._spent.get(client)
-        if not spent:
+        if spent is None:
             return
-        while spent and spent[0][0] <= now - WINDOW:
-            spent.popleft()
-        total = sum(seconds for _, seconds in spent)
+        total = spent.since(now - WINDOW)
         if total < self.seconds:
             return
         freed, wait = total, 0.0
-        for ended, seconds in spent:  # when enough of the window will have passed
+        for ended, seconds in spent.holds:  # when enough of the window will have passed
             freed -= seconds
             wait = ended + WINDOW - now
             if freed < self.seconds:
@@ -144,7 +165,9 @@ class FairQueue(Generic[T]):
         """Forget what clients gone quiet spent, so that many one-off addresses do not grow
         the books."""
         for client, spent in list(self._spent.items()):
-            if not self._running[client] and (not spent or spent[-1][0] <= now - WINDOW):
+            if not self._running[client] and (
+                not spent.holds or spent.holds[-1][0] <= now - WINDOW
+            ):
                 del self._spent[client]
                 self._held.pop(client, None)
 
