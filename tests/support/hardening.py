@@ -146,7 +146,13 @@ def problems(reply: Reply, sent: bytes = b"", *, head: bool = False) -> list[str
     )
     if reply.status >= 500 and not deliberate:
         found.append(f"status {reply.status}")
-    if reply.status >= 400 and not head and reply.status != 431:
+    # a 400, 414 or 431 with no body that closes the connection is the HTTP layer's own (hyper,
+    # in granian: bytes that are not HTTP, a request line over 64 KB, headers over its buffer),
+    # before any of our code: the status is the whole message; our own errors always say why
+    by_http_layer = (
+        reply.status in (400, 414, 431) and not reply.body and reply.header("connection") == "close"
+    )
+    if reply.status >= 400 and not head and not by_http_layer:
         if not reply.header("content-type").startswith("text/plain"):
             found.append(f"error is {reply.header('content-type')!r}, not text/plain")
         found += [f"error body shows {leak!r}" for leak in leaks(reply.body, sent)]
@@ -185,9 +191,16 @@ def cmdline(pid: int) -> str:
         return ""
 
 
+def descendants(pid: int) -> list[int]:
+    """Children, their children, and so on."""
+    found = children(pid)
+    return found + [d for child in found for d in descendants(child)]
+
+
 def workers(server_pid: int) -> list[int]:
-    """The server's query worker processes (multiprocessing 'spawn' children)."""
-    return [p for p in children(server_pid) if "spawn_main" in cmdline(p)]
+    """The server's query worker processes (multiprocessing 'spawn' children of its web
+    worker process, granian's child)."""
+    return [p for p in descendants(server_pid) if "spawn_main" in cmdline(p)]
 
 
 def cpu_ticks(pid: int) -> int:

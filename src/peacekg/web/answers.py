@@ -8,15 +8,24 @@ changes; so an answer kept under its ETag is the answer. What is kept is what th
 gzip), which still run. Bounded in bytes, least recently used first out. A request with
 `Cache-Control: no-cache` (or `Pragma: no-cache`) is answered afresh, as a shared HTTP cache
 would, and its answer replaces the kept one.
+
+The server's front (web.front) keeps answers here too, as they were sent (every rule applied),
+under the request itself: the same request to the same release is then answered before any
+Flask work. Both kinds share the one budget.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from flask import Response
+
+KEEPABLE = "peacekg.keepable"
+"""Set in a request's WSGI environ when its answer is one kept by ETag (web.http.conditional),
+so that the front may keep it as sent too."""
 
 
 @dataclass(frozen=True)
@@ -36,7 +45,7 @@ class Answers:
     def __init__(self, budget: int, largest: int) -> None:
         self._budget = budget
         self._largest = min(largest, budget)
-        self._kept: OrderedDict[str, Kept] = OrderedDict()
+        self._kept: OrderedDict[Hashable, Kept] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = 0
@@ -50,29 +59,39 @@ class Answers:
     def get(self, etag: str, afresh: bool = False) -> Response | None:
         """The kept answer, as a new Response; None (a miss) when there is none or the request
         asks `afresh`."""
-        with self._lock:
-            kept = None if afresh else self._kept.get(etag)
-            if kept is None:
-                self.misses += 1
-                return None
-            self._kept.move_to_end(etag)
-            self.hits += 1
+        kept = None if afresh else self.find(etag)
+        if kept is None:
+            self.misses += 1
+            return None
         return kept.response()
 
+    def find(self, key: Hashable) -> Kept | None:
+        """The answer kept under `key`, counted as given again; a miss is not counted here (the
+        front's miss goes on to the route, which counts it)."""
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is None:
+                return None
+            self._kept.move_to_end(key)
+            self.hits += 1
+        return kept
+
     def keep(self, etag: str, response: Response) -> None:
-        """Keep a route's answer if it is a whole 200 small enough (not a file, not a stream)."""
+        """Keep a route's answer if it is a whole 200 (not a file, not a stream)."""
         if response.status_code != 200 or response.direct_passthrough or response.is_streamed:
             return
-        body = response.get_data()
-        if len(body) > self._largest:
+        self.hold(etag, Kept(response.get_data(), tuple(response.headers.items())))
+
+    def hold(self, key: Hashable, kept: Kept) -> None:
+        """Keep `kept` under `key` if it is small enough, dropping the least recently used."""
+        if len(kept.body) > self._largest:
             return
-        kept = Kept(body, tuple(response.headers.items()))
         with self._lock:
-            old = self._kept.pop(etag, None)
+            old = self._kept.pop(key, None)
             if old is not None:
                 self._bytes -= len(old.body)
-            self._kept[etag] = kept
-            self._bytes += len(body)
+            self._kept[key] = kept
+            self._bytes += len(kept.body)
             while self._bytes > self._budget:
                 _, dropped = self._kept.popitem(last=False)
                 self._bytes -= len(dropped.body)

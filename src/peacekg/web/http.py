@@ -15,6 +15,7 @@ from werkzeug.exceptions import NotFound
 
 from peacekg.endpoint.formats import Renderer, negotiate
 from peacekg.releases import NoGraphError
+from peacekg.web.answers import KEEPABLE
 from peacekg.web.errors import NoFormat, error_response
 from peacekg.web.state import state
 
@@ -74,6 +75,7 @@ def _answer(etag: str, make: Callable[[], Response], keep: bool) -> Response:
     """The kept answer for `etag`, or `make`'s (kept for next time)."""
     if not keep:
         return make()
+    request.environ[KEEPABLE] = True
     answers = state().answers
     afresh = bool(request.cache_control.no_cache) or "no-cache" in request.pragma
     kept = answers.get(etag, afresh)

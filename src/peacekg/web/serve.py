@@ -1,13 +1,13 @@
-"""`peacekg serve`: the endpoint on waitress, a production WSGI server (set up by
-web.connections), over the built graph or over RDF files given with --data; with --backend,
-queries go to a remote store instead."""
+"""`peacekg serve`: the endpoint on granian (web.connections) behind its front (web.front),
+over the built graph or over RDF files given with --data; with --backend, queries go to a
+remote store instead. What is served is checked here, before the server starts; the query pool
+and the app are made in the server's worker process."""
 
 from __future__ import annotations
 
 import logging
 import shutil
-import signal
-import sys
+from functools import partial
 
 from peacekg.config import ServerSettings, Settings
 from peacekg.endpoint.pool import Pool, QueryPool
@@ -16,7 +16,9 @@ from peacekg.endpoint.served import GraphSource, load_data_files
 from peacekg.namespaces import Namespaces
 from peacekg.releases import current_release, open_store
 from peacekg.web import create_app
-from peacekg.web.connections import create_server
+from peacekg.web.connections import run
+from peacekg.web.front import Front
+from peacekg.web.state import EXTENSION
 
 log = logging.getLogger("peacekg")
 
@@ -61,20 +63,25 @@ def _pool(source: GraphSource, server: ServerSettings, prefixes: dict[str, str])
     return remote
 
 
-def serve(project: Settings, server: ServerSettings) -> None:
-    source = _source(project, server)
+def _front(project: Settings, server: ServerSettings, source: GraphSource) -> Front:
+    """The app as the server's worker process runs it: its own query pool, closed with it."""
     pool = _pool(source, server, Namespaces(project.base_iri).prefixes())
     app = create_app(server, source, pool, project)
+    answers = app.extensions[EXTENSION].answers
+    return Front(app, server, answers, source.version, pool.close)
+
+
+def serve(project: Settings, server: ServerSettings) -> None:
+    source = _source(project, server)
+    if server.backend:  # fail now, clearly, if the remote store does not answer
+        _pool(source, server, {}).close()
     answered = f" (queries answered by {server.backend})" if server.backend else ""
     print(
         f"serving {source.version()} on http://{server.host}:{server.port}/sparql{answered}",
         flush=True,
     )
-    # SIGTERM (a service manager stopping us) must run the clean-up below like Ctrl-C does.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        create_server(app, server).run()
+        run(server, partial(_front, project, server, source))
     finally:
-        pool.close()
         if source.data_store is not None:
             shutil.rmtree(source.data_store, ignore_errors=True)

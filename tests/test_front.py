@@ -1,0 +1,107 @@
+"""The server's front (peacekg.web.front, on granian): repeats answered from memory, conditional
+requests still answered by the app, a body that never completes cut at the read timeout, an
+answer too large to gather sent whole as a stream; and who the client is (web.clients)."""
+
+from __future__ import annotations
+
+import re
+import socket
+import time
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from peacekg.build.pipeline import BuildResult
+from peacekg.config import Settings
+from peacekg.web.clients import client_address
+from peacekg.web.front import STREAM_AFTER
+from support.serving import request, running_server
+
+JSON = "application/sparql-results+json"
+READ_TIMEOUT = 1
+
+
+def _kept(base: str) -> float:
+    _, body = request(base, "GET", "/metrics")
+    return float(re.search(rb'peacekg_answers_total\{source="kept"\} (\S+)', body)[1])
+
+
+@pytest.fixture(scope="module")
+def quick(built: tuple[Settings, BuildResult]) -> Iterator[str]:
+    """The built graph served with a short read timeout."""
+    options = ("--read-timeout", str(READ_TIMEOUT))
+    with running_server("--build-dir", str(built[0].output_dir), "serve", *options) as base:
+        yield base
+
+
+@pytest.mark.process
+def test_a_repeat_is_answered_from_memory_and_a_conditional_one_by_the_app(quick: str) -> None:
+    path = "/sparql?" + urllib.parse.urlencode({"query": "SELECT * WHERE { ?s a ?c } LIMIT 3"})
+    first, body = request(quick, "GET", path, headers={"Accept": JSON})
+    kept = _kept(quick)
+    again, same = request(quick, "GET", path, headers={"Accept": JSON, "User-Agent": "other"})
+    assert again.status == 200 and same == body and _kept(quick) == kept + 1
+    assert again.getheader("ETag") == first.getheader("ETag")
+    assert again.getheader("X-Peacekg-Release") == first.getheader("X-Peacekg-Release")
+    etag = first.getheader("ETag")
+    unchanged, empty = request(quick, "GET", path, headers={"Accept": JSON, "If-None-Match": etag})
+    assert unchanged.status == 304 and empty == b""
+    csv, table = request(quick, "GET", path, headers={"Accept": "text/csv"})  # another format
+    assert csv.status == 200 and table.startswith(b"s,c")
+    page, html = request(quick, "GET", "/", headers={"Accept": "text/html"})
+    head, nothing = request(quick, "HEAD", "/", headers={"Accept": "text/html"})
+    assert page.status == head.status == 200 and nothing == b""
+    assert head.getheader("Content-Length") == str(len(html))
+
+
+@pytest.mark.process
+def test_a_body_that_never_completes_is_answered_408_and_closed(quick: str) -> None:
+    parts = urllib.parse.urlsplit(quick)
+    sock = socket.create_connection((parts.hostname, parts.port), 10)
+    sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nquery=ASK")
+    started, received = time.monotonic(), b""
+    sock.settimeout(READ_TIMEOUT + 5)
+    try:
+        while chunk := sock.recv(4096):
+            received += chunk
+    finally:
+        sock.close()
+    assert received.startswith(b"HTTP/1.1 408 ")
+    assert b"not received in full within the read timeout" in received
+    assert READ_TIMEOUT - 0.1 < time.monotonic() - started < READ_TIMEOUT + 3
+
+
+@pytest.mark.process
+def test_an_answer_too_large_to_gather_is_streamed_whole(tmp_path: Path) -> None:
+    """A CONSTRUCT of more than STREAM_AFTER bytes of N-Triples, over --data, row limit lifted:
+    every triple arrives, and the connection serves the next request."""
+    triples = 120_000
+    data = tmp_path / "big.nt"
+    with data.open("w", encoding="utf-8") as out:
+        for i in range(triples):
+            out.write(f'<https://example.org/s{i}> <https://example.org/p> "{"x" * 60} {i}" .\n')
+    env = {"PEACEKG_ROW_LIMIT": str(10**9)}
+    with running_server("serve", "--data", str(data), env=env) as base:
+        query = urllib.parse.urlencode({"query": "CONSTRUCT WHERE { ?s ?p ?o }"})
+        response, body = request(
+            base, "GET", f"/sparql?{query}", headers={"Accept": "application/n-triples"}
+        )
+        assert response.status == 200
+        assert len(body) > STREAM_AFTER
+        assert body.count(b"\n") == triples
+        assert len(set(body.splitlines())) == triples
+
+
+def test_the_client_is_the_peer_unless_the_named_proxy_forwarded_for_someone() -> None:
+    xff = [("x-forwarded-for", "10.9.9.9, 10.0.0.1")]
+    assert client_address("127.0.0.2", xff, None, "x-forwarded-for") == "127.0.0.2"
+    assert client_address("127.0.0.2", xff, "127.0.0.6", "x-forwarded-for") == "127.0.0.2"
+    assert client_address("127.0.0.6", xff, "127.0.0.6", "x-forwarded-for") == "10.0.0.1"
+    assert client_address("127.0.0.6", [], "127.0.0.6", "x-forwarded-for") == "127.0.0.6"
+    forwarded = [("forwarded", 'for=10.9.9.9, for="[2001:db8::17]:4711";proto=https')]
+    assert client_address("127.0.0.6", forwarded, "127.0.0.6", "forwarded") == "2001:db8::17"
+    assert client_address("127.0.0.6", xff, "127.0.0.6", "forwarded") == "127.0.0.6"
+    port = [("forwarded", "for=192.0.2.43:8080")]
+    assert client_address("127.0.0.6", port, "127.0.0.6", "forwarded") == "192.0.2.43"
