@@ -34,11 +34,14 @@ STREAM_AFTER = 8 << 20
 """Bytes of an answer gathered on its thread before the rest is streamed (dumps, big results)."""
 FILE_CHUNK = 1 << 18
 """Bytes a file is sent in: each chunk is one hop from the event loop to a thread."""
-IGNORED = frozenset({"user-agent", "connection", "keep-alive", "cache-control", "pragma"})
-"""Request headers that never change an answer, left out of a kept answer's key (the no-cache
-of Cache-Control and Pragma is looked at first)."""
+KEPT_METHODS = frozenset({"GET", "POST"})
 CONDITIONAL = frozenset({"if-none-match", "if-modified-since", "if-range", "range"})
 """Requests with these go to the app, which answers 304s and ranges."""
+NO_CACHE = frozenset({"cache-control", "pragma"})
+"""Where a request says `no-cache` (answer afresh, as web.http reads it)."""
+SKIPPED = CONDITIONAL | NO_CACHE | FORWARDING | {"user-agent", "connection", "keep-alive"}
+"""Request headers left out of a kept answer's key: they never change an answer (forwarding
+headers only say who the client is), or are looked at first."""
 DRAINED = 64 << 20
 """Bytes of a too-long body read and dropped before its 413; past this, the connection is cut."""
 TIMED_OUT = b"The request was not received in full within the read timeout.\n"
@@ -123,20 +126,22 @@ class Front:
     async def __rsgi__(self, scope: Any, protocol: Any) -> None:
         if scope.proto != "http":
             return
-        headers = [(name, value) for name, value in scope.headers.items()]
-        try:
-            async with asyncio.timeout(self._settings.read_timeout):
-                body = await self._body(headers, protocol)
-        except TimeoutError:
-            protocol.response_bytes(
-                408, [("content-type", "text/plain"), ("connection", "close")], TIMED_OUT
-            )
-            return
-        key = self._key(scope, headers, body)
-        if key is not None and not _afresh(headers):
+        headers = scope.headers.items()
+        body = b""
+        if _has_body(headers):
+            try:
+                async with asyncio.timeout(self._settings.read_timeout):
+                    body = await self._body(headers, protocol)
+            except TimeoutError:
+                protocol.response_bytes(
+                    408, [("content-type", "text/plain"), ("connection", "close")], TIMED_OUT
+                )
+                return
+        key, afresh = self._key(scope, headers, body)
+        if key is not None and not afresh:
             kept = self._answers.find(key)
             if kept is not None:
-                protocol.response_bytes(200, list(kept.headers), kept.body)
+                protocol.response_bytes(200, kept.headers, kept.body)
                 return
         environ = self._environ(scope, headers, body)
         loop = asyncio.get_running_loop()
@@ -157,9 +162,6 @@ class Front:
         the client, still sending, gets that 413 rather than a reset connection."""
         limit = self._settings.max_body_bytes
         declared = next((v for n, v in headers if n == "content-length"), None)
-        chunked = any(n == "transfer-encoding" for n, _ in headers)
-        if (declared is None and not chunked) or declared == "0":
-            return b""
         if declared is not None and declared.isdigit() and int(declared) > DRAINED:
             return b""
         chunks, size = [], 0
@@ -171,13 +173,22 @@ class Front:
                 break
         return b"".join(chunks)[: limit + 1]
 
-    def _key(self, scope: Any, headers: Headers, body: bytes) -> Hashable | None:
-        """What a kept answer is found by: the release, the request line, the headers that can
-        change an answer, and the body; None for a request the front leaves to the app."""
-        if scope.method not in ("GET", "POST") or any(n in CONDITIONAL for n, _ in headers):
-            return None
-        kept = tuple((n, v) for n, v in headers if n not in IGNORED and n not in FORWARDING)
-        return (self._version(), scope.method, scope.path, scope.query_string, kept, body)
+    def _key(self, scope: Any, headers: Headers, body: bytes) -> tuple[Hashable | None, bool]:
+        """What a kept answer is found by (the release, the request line, the headers that can
+        change an answer, the body), None for a request the front leaves to the app; and
+        whether the request asks afresh (no-cache: not answered from what is kept)."""
+        if scope.method not in KEPT_METHODS:
+            return None, False
+        kept, afresh = [], False
+        for name, value in headers:
+            if name not in SKIPPED:
+                kept.append((name, value))
+            elif name in CONDITIONAL:
+                return None, False
+            elif name in NO_CACHE:
+                afresh = afresh or "no-cache" in value.lower()
+        key = (self._version(), scope.method, scope.path, scope.query_string, tuple(kept), body)
+        return key, afresh
 
     def _environ(self, scope: Any, headers: Headers, body: bytes) -> dict[str, Any]:
         """The WSGI environ (PEP 3333) of a request read whole, its client as web.clients says."""
@@ -236,9 +247,9 @@ class Front:
                 await loop.run_in_executor(self._threads, reply.close)
 
 
-def _afresh(headers: Headers) -> bool:
-    """Whether the request asks not to be answered from what is kept (as web.http reads it)."""
-    return any(
-        (n == "cache-control" and "no-cache" in v.lower()) or (n == "pragma" and "no-cache" in v)
-        for n, v in headers
-    )
+def _has_body(headers: Headers) -> bool:
+    """Whether a request has a body to read (a length other than 0, or a chunked one)."""
+    for name, value in headers:
+        if (name == "content-length" and value != "0") or name == "transfer-encoding":
+            return True
+    return False
