@@ -261,8 +261,8 @@ def _add_serve_parser(sub: argparse._SubParsersAction) -> None:
         "--answer-cache-mb",
         type=int,
         metavar="MB",
-        help="answers kept by ETag, so a repeated request to the same release is not worked out "
-        "again (64; 0: none; a request with Cache-Control: no-cache is answered afresh)",
+        help="megabytes of answers kept (by ETag, and as sent), so a repeated request to the same "
+        "release is not worked out again (64; 0: none; Cache-Control: no-cache asks afresh)",
     )
     limits = s.add_argument_group(
         "fairness", "per-client limits (a client is an address; see docs/deploy.md)"

@@ -115,8 +115,8 @@ class ServerSettings:
     max_query_chars: int = 100_000
     cache_seconds: int = 300
     answer_cache_mb: int = 64
-    """Megabytes of answers kept by their ETag (web.answers), so the same request to the same
-    release is not worked out twice; 0: none kept."""
+    """Megabytes of answers kept, by their ETag and as sent by the front (web.answers), so the
+    same request to the same release is not worked out twice; 0: none kept."""
     service_allowlist: tuple[str, ...] = ()
     """Endpoint URLs SERVICE may call; empty turns federation off."""
     data_files: tuple[Path, ...] = ()
