@@ -7,6 +7,7 @@ quote boundary and each piece is marked with all the quotes that cover it.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import render_template
@@ -41,8 +42,13 @@ def pieces(text: str, quotes: list[dict[str, str]]) -> list[Piece]:
     return result
 
 
-def render(iri: str) -> str:
-    meta = select(
+def render(iri: str, found: Callable[[], object]) -> str:
+    """The article page; `found` is called (to answer 404) when the graph has no such article.
+
+    Each OPTIONAL of two patterns is written as one pattern with an inner OPTIONAL, kept only
+    when bound (the same rows as `{ A . B }`): Oxigraph looks an OPTIONAL up once per row only
+    when its inside is one pattern, and would otherwise read every mention in the store."""
+    rows = select(
         f"""
         SELECT ?title ?text ?published ?notBefore ?notAfter ?publisher ?source WHERE {{
           <{iri}> schema:headline ?title ; schema:text ?text .
@@ -51,15 +57,22 @@ def render(iri: str) -> str:
           OPTIONAL {{ <{iri}> pk:publisherAsStated ?publisher }}
           OPTIONAL {{ <{iri}> pk:sourceAsStated ?source }}
         }} LIMIT 1"""
-    )[0]
+    )
+    if not rows:
+        found()
+    meta = rows[0]
     quotes = select(
         f"""
         SELECT ?owner ?start ?end ?label ?kind WHERE {{
           ?target oa:hasSource <{iri}> ; oa:hasSelector ?position .
           ?position oa:start ?start ; oa:end ?end .
           ?annotation oa:hasTarget ?target .
-          OPTIONAL {{ ?claim pk:evidence ?annotation ; rdfs:label ?claimLabel }}
-          OPTIONAL {{ ?annotation oa:motivatedBy oa:identifying ; oa:hasBody/rdfs:label ?named }}
+          OPTIONAL {{ ?claim pk:evidence ?annotation
+                      OPTIONAL {{ ?claim rdfs:label ?claimLabel }}
+                      FILTER (BOUND(?claimLabel)) }}
+          OPTIONAL {{ ?annotation oa:motivatedBy oa:identifying
+                      OPTIONAL {{ ?annotation oa:hasBody/rdfs:label ?named }}
+                      FILTER (BOUND(?named)) }}
           BIND (COALESCE(?claim, ?annotation) AS ?owner)
           BIND (IF(BOUND(?claim), "claim", "mention") AS ?kind)
           BIND (COALESCE(?claimLabel, CONCAT("names ", ?named)) AS ?label)

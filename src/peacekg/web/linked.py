@@ -97,13 +97,22 @@ def run(job: QueryJob) -> Outcome:
     return outcome
 
 
-def select(query: str) -> list[dict[str, str]]:
-    """Rows of a SELECT (lexical values only), run by a query worker on the union graph."""
-    job = QueryJob(query, "json", None, row_limit=state().settings.row_limit)
+def select(query: str, row_limit: int | None = None) -> list[dict[str, str]]:
+    """Rows of a SELECT (lexical values only), run by a query worker on the union graph, cut at
+    `row_limit` rows (the endpoint's limit unless given)."""
+    limit = state().settings.row_limit if row_limit is None else row_limit
+    job = QueryJob(query, "json", None, row_limit=limit)
     data = json.loads(run(job).body)
     return [{k: v["value"] for k, v in row.items()} for row in data["results"]["bindings"]]
 
 
 def construct(query: str, renderer: str) -> bytes:
     """A CONSTRUCT serialised by the worker in the given graph renderer."""
-    return run(QueryJob(query, None, renderer, row_limit=10**9)).body
+    return construct_counted(query, renderer)[0]
+
+
+def construct_counted(query: str, renderer: str) -> tuple[bytes, int]:
+    """A CONSTRUCT serialised in the given graph renderer, and how many triples it has (none:
+    the resource is not in the graph, found without asking a second query)."""
+    outcome = run(QueryJob(query, None, renderer, row_limit=10**9))
+    return outcome.body, outcome.rows

@@ -3,16 +3,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Response, abort, redirect, render_template
 from flask.typing import ResponseReturnValue
 from pyoxigraph import NamedNode
 
 from peacekg.endpoint.formats import HTML, Kind, for_kind, split_extension
-from peacekg.namespaces import prefixed_name
+from peacekg.namespaces import RDFS, SCHEMA, SKOS, prefixed_name
 from peacekg.web import article_view
 from peacekg.web.cite import resource_citation, today
 from peacekg.web.http import choose, conditional
-from peacekg.web.linked import construct, href, iri_for, select
+from peacekg.web.linked import construct_counted, href, iri_for, select
 from peacekg.web.state import state
 
 blueprint = Blueprint("resources", __name__)
@@ -90,10 +92,11 @@ def data(path: str) -> ResponseReturnValue:
     renderer = choose(offered, extension)
 
     def make() -> Response:
-        iri = _existing(path)
-        response = Response(
-            construct(_describe(iri), renderer.name), content_type=renderer.content_type
-        )
+        iri = iri_for(path)
+        body, triples = construct_counted(_describe(iri), renderer.name)
+        if not triples:  # nothing about it: 404, unless it is there after all
+            _existing(path)
+        response = Response(body, content_type=renderer.content_type)
         response.headers["Link"] = f'<{iri}>; rel="describes"'
         return response
 
@@ -105,10 +108,16 @@ def page(path: str) -> ResponseReturnValue:
     path = _safe_path(path)
 
     def make() -> Response:
-        iri = _existing(path)
+        iri = iri_for(path)
+
+        def found() -> None:
+            _existing(path)
+
         if path.startswith("article/") and "/" not in path[len("article/") :]:
-            return Response(article_view.render(iri))
-        view = resource_view(iri)
+            return Response(article_view.render(iri, found))
+        if _graph_iri(iri):  # a graph is there when it has triples, not when linked
+            _existing(path)
+        view = resource_view(iri, found)
         cite = resource_citation(iri, str(view["label"]), view["evidence"])  # type: ignore[arg-type]
         return Response(render_template("resource.html", **view, cite=cite))
 
@@ -123,23 +132,55 @@ SELECT ?p ?o (isIRI(?o) AS ?iri) (SAMPLE(?pl) AS ?plabel) (SAMPLE(?ol) AS ?olabe
   <{iri}> ?p ?o . FILTER (?p != schema:text)
   OPTIONAL {{ ?p rdfs:label ?pl }} OPTIONAL {{ ?o rdfs:label|skos:prefLabel ?ol }}
 }} GROUP BY ?p ?o ORDER BY ?p ?o"""
+INCOMING_SHOWN = 500
+"""At most this many links to the resource are shown, the first by property and resource."""
+INCOMING_READ = 50_000
+"""Links to the resource read to sort them here; past this many, Oxigraph sorts them."""
+INCOMING_FEW = """
+SELECT ?s ?p (isIRI(?s) AS ?iri) (SAMPLE(?pl) AS ?plabel) (SAMPLE(?sl) AS ?slabel) WHERE {{
+  {{ SELECT DISTINCT ?s ?p WHERE {{ ?s ?p <{iri}> }} LIMIT {few} }}
+  OPTIONAL {{ ?p rdfs:label ?pl }} OPTIONAL {{ ?s rdfs:label|skos:prefLabel ?sl }}
+}} GROUP BY ?s ?p"""
+INCOMING_LINKS = """
+SELECT ?s ?p (isIRI(?s) AS ?iri) WHERE {{ ?s ?p <{iri}> }}"""
+INCOMING_LABELS = """
+SELECT ?s ?p (SAMPLE(?pl) AS ?plabel) (SAMPLE(?sl) AS ?slabel) WHERE {{
+  VALUES (?s ?p) {{ {pairs} }}
+  OPTIONAL {{ ?p rdfs:label ?pl }} OPTIONAL {{ ?s rdfs:label|skos:prefLabel ?sl }}
+}} GROUP BY ?s ?p"""
 INCOMING_QUERY = """
 SELECT ?s ?p (SAMPLE(?pl) AS ?plabel) (SAMPLE(?sl) AS ?slabel) WHERE {{
   ?s ?p <{iri}> .
   OPTIONAL {{ ?p rdfs:label ?pl }} OPTIONAL {{ ?s rdfs:label|skos:prefLabel ?sl }}
 }} GROUP BY ?s ?p ORDER BY ?p ?s LIMIT 500"""
-EVIDENCE_QUERY = """
+QUOTED = """
+      ?target oa:hasSource ?article ; pk:sentence ?sentence ; pk:sentenceStart ?sentenceStart ;
+              oa:hasSelector ?selector . ?selector oa:exact ?exact .
+      ?target oa:hasSelector ?position . ?position oa:start ?start .
+      ?article schema:headline ?title ."""
+"""The quote of an evidence ?target, its sentence and its article. Oxigraph joins in the order
+written where its estimates tie, and runs a pattern once per row when the row binds it: so each
+branch below starts from the resource and looks the rest up per claim (a shared tail after the
+UNION would be joined by hashing every quote in the store)."""
+EVIDENCE_QUERY = (
+    """
 SELECT DISTINCT ?claim ?claimLabel ?exact ?start ?sentence ?sentenceStart ?article ?title WHERE {{
-  {{ BIND (<{iri}> AS ?claim) ?claim pk:evidence/oa:hasTarget ?target }}
-  UNION {{ ?claim ?p <{iri}> ; a pk:Claim ; pk:evidence/oa:hasTarget ?target }}
-  UNION {{ ?claim oa:hasBody <{iri}> ; oa:motivatedBy oa:identifying ; oa:hasTarget ?target }}
-  ?target oa:hasSource ?article ; oa:hasSelector ?selector , ?position ;
-          pk:sentence ?sentence ; pk:sentenceStart ?sentenceStart .
-  ?selector oa:exact ?exact . ?position oa:start ?start .
-  ?article schema:headline ?title .
+  {{ <{iri}> pk:evidence/oa:hasTarget ?target BIND (<{iri}> AS ?claim) ."""
+    + QUOTED
+    + """ }}
+  UNION {{ ?claim ?p <{iri}> ; a ?claimType ; pk:evidence/oa:hasTarget ?target .
+           FILTER (sameTerm(?claimType, pk:Claim))"""
+    # `a ?claimType` and a filter, not `a pk:Claim`: with its object bound that pattern looks
+    # the smaller, and every claim in the store would be read before the resource's links
+    + QUOTED
+    + """ }}
+  UNION {{ ?claim oa:hasBody <{iri}> ; oa:motivatedBy oa:identifying ; oa:hasTarget ?target ."""
+    + QUOTED
+    + """ }}
   OPTIONAL {{ ?claim rdfs:label ?label }}
   BIND (COALESCE(?label, CONCAT("named as “", ?exact, "”")) AS ?claimLabel)
 }} ORDER BY ?title ?claim"""
+)
 
 WIKIDATA_QUERY = """
 SELECT ?item ?status ?statusLabel ?checked ?note ?document ?matched ?url WHERE {{
@@ -180,12 +221,52 @@ def wikidata_view(iri: str) -> dict[str, object] | None:
     }
 
 
-def resource_view(iri: str) -> dict[str, object]:
-    """Everything the resource page shows: label, types, statements both ways, evidence."""
-    label, out, incoming, evidence = (
-        select(query.format(iri=iri))
-        for query in (LABEL_QUERY, OUTGOING_QUERY, INCOMING_QUERY, EVIDENCE_QUERY)
-    )
+LABELLED_BY = (RDFS + "label", SKOS + "prefLabel", SCHEMA + "headline")
+"""The properties of LABEL_QUERY's path, to find the label among the statements."""
+
+
+def incoming_view(iri: str) -> tuple[list[dict[str, str]], bool]:
+    """INCOMING_QUERY's rows, and whether anything links to the resource. Its ORDER BY is done
+    here: Oxigraph reads every IRI's text from the store at each comparison, which takes
+    seconds for a code or a country thousands of claims link to. Up to INCOMING_SHOWN links
+    come labelled in one query; more are read bare, sorted by text (as SPARQL orders IRIs,
+    blank nodes first), and only the first INCOMING_SHOWN are labelled."""
+    few = select(INCOMING_FEW.format(iri=iri, few=INCOMING_SHOWN + 1))
+    if len(few) <= INCOMING_SHOWN:
+        rows = sorted(few, key=lambda row: (row["p"], row["iri"] == "true", row["s"]))
+        if not all(row.pop("iri") == "true" for row in rows):  # how Oxigraph orders blank
+            return select(INCOMING_QUERY.format(iri=iri)), True  # nodes is its own affair
+        return rows, bool(rows)
+    links = select(INCOMING_LINKS.format(iri=iri), row_limit=INCOMING_READ + 1)
+    pairs = sorted({(row["p"], row["iri"] == "true", row["s"]) for row in links})
+    shown = pairs[:INCOMING_SHOWN]
+    if len(links) > INCOMING_READ or not all(is_iri for _, is_iri, _ in shown):
+        return select(INCOMING_QUERY.format(iri=iri)), True  # and no VALUES holds one
+    values = " ".join(f"(<{s}> <{p}>)" for p, _, s in shown)
+    rows = select(INCOMING_LABELS.format(pairs=values))
+    labelled = {(row["s"], row["p"]): row for row in rows}
+    return [labelled[(s, p)] for p, _, s in shown], True
+
+
+def label_of(iri: str, out: list[dict[str, str]]) -> str | None:
+    """LABEL_QUERY's answer, read from the statements when they say it without doubt (one
+    value, or none, and not cut at the row limit); asked otherwise."""
+    values = {row["o"] for row in out if row["p"] in LABELLED_BY}
+    if len(values) > 1 or len(out) >= state().settings.row_limit:
+        label = select(LABEL_QUERY.format(iri=iri))
+        return label[0]["label"] if label else None
+    return next(iter(values), None)
+
+
+def resource_view(iri: str, found: Callable[[], object]) -> dict[str, object]:
+    """Everything the resource page shows: label, types, statements both ways, evidence.
+    `found` is called (to answer 404) when nothing is said of the resource or links to it."""
+    out = select(OUTGOING_QUERY.format(iri=iri))
+    incoming, linked = incoming_view(iri)
+    if not out and not linked:
+        found()
+    label = label_of(iri, out)
+    evidence = select(EVIDENCE_QUERY.format(iri=iri))
     prefixes = state().namespaces.prefixes()
     for row in out:
         row["p_curie"] = prefixed_name(row["p"], prefixes) or row["p"]
@@ -203,7 +284,7 @@ def resource_view(iri: str) -> dict[str, object]:
     links = [r for r in out if r["p"].endswith(("core#exactMatch", "schema.org/sameAs"))]
     return {
         "iri": iri,
-        "label": label[0]["label"] if label else iri.rsplit("/", 1)[-1],
+        "label": iri.rsplit("/", 1)[-1] if label is None else label,
         "types": types,
         "links": links,
         "statements": [r for r in out if r not in types],
