@@ -15,7 +15,7 @@ import resource
 from collections.abc import Callable
 from typing import Any
 
-from granian.constants import HTTPModes, Interfaces
+from granian.constants import HTTPModes, Interfaces, Loops
 from granian.http import HTTP1Settings
 from granian.server import Server
 
@@ -46,6 +46,7 @@ def run(settings: ServerSettings, load: Callable[[], Any]) -> None:
         interface=Interfaces.RSGI,
         workers=1,
         http=HTTPModes.http1,
+        loop=Loops.uvloop,
         websockets=False,
         backlog=max(128, min(settings.connection_limit, 65535)),
         backpressure=settings.connection_limit,
