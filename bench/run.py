@@ -539,12 +539,17 @@ class Client:
         return status, data
 
     def query(self, query: str, accept: str = JSON_RESULTS) -> tuple[int, bytes, int]:
-        """POST the query; (status, body, rows the server says it returned)."""
+        """POST the query, to be answered afresh (`no-cache`: what is measured is the query
+        path, never the kept answers); (status, body, rows the server says it returned)."""
         status, data, response = self._send(
             "POST",
             "/sparql",
             query.encode("utf-8"),
-            {"Content-Type": "application/sparql-query", "Accept": accept},
+            {
+                "Content-Type": "application/sparql-query",
+                "Accept": accept,
+                "Cache-Control": "no-cache",
+            },
         )
         return status, data, int(response.getheader("X-Result-Rows") or 0)
 
