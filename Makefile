@@ -101,7 +101,7 @@ bench: $(STAMP) $(VIRTUOSO)  ## benchmarks with ratios to baselines -> bench/res
 test: $(STAMP) $(YASGUI) $(CHROMIUM) $(DOT) $(WRK) $(VIRTUOSO)  ## lint and the whole test suite
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
-	$(BIN)/pytest -q --durations=15
+	$(BIN)/pytest -q -n 2 --dist loadfile --durations=15
 
 test-fast: $(STAMP)  ## the in-process tier alone: no server process, browser or long fuzzing
 	$(BIN)/ruff check src tests bench
