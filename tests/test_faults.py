@@ -202,7 +202,12 @@ def test_workers_that_cannot_start_are_retried_until_they_can(built, tmp_path):
         while b"could not start a query worker" not in log.read_bytes():
             assert time.monotonic() < deadline, "no replacement was tried"
             time.sleep(0.2)
-        assert not workers(s.process.pid)
+        # none stays up: a replacement trying to start is a process until it fails, and between
+        # tries (a backoff of 0.2 s and more) there is none
+        deadline = time.monotonic() + 10
+        while workers(s.process.pid):
+            assert time.monotonic() < deadline, "a worker stayed up without its store"
+            time.sleep(0.05)
         away.rename(store)
         assert _eventually_ok(s.base).status == 200
         deadline = time.monotonic() + 30
