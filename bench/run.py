@@ -1734,10 +1734,13 @@ class Bench:
         MIDSIZE seconds (among those of tens of ms), POSTed as it is."""
         assert self.corpus
         texts = {q.name: q.text for q in self.corpus.queries}
-        near = [n for n, s in medians.items() if 0.01 <= s < 0.1]
-        if not near:
-            self.add(skipped("midsize_vs_oxigraph", "no example query of tens of ms here"))
+        near = [n for n, s in medians.items() if 0.01 <= s < 0.1] or [
+            n for n in medians if medians[n] > 0
+        ]
+        if not near:  # none answered
+            self.add(skipped("midsize_vs_oxigraph", "no example query answered"))
             return
+        # the nearest of tens of ms; else (a small corpus, a busy machine) the nearest of all
         name = min(near, key=lambda n: abs(math.log(medians[n] / MIDSIZE)))
         # POSTed (SPARQL's direct POST): a long query in a URL is refused by some servers
         accept = (("Accept", JSON_RESULTS), ("Content-Type", "application/sparql-query"))
