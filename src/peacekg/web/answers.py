@@ -22,10 +22,20 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 
 from flask import Response
+from werkzeug.http import parse_cache_control_header, parse_set_header
 
 KEEPABLE = "peacekg.keepable"
 """Set in a request's WSGI environ when its answer is one kept by ETag (web.http.conditional),
 so that the front may keep it as sent too."""
+
+
+def asks_afresh(cache_control: str, pragma: str) -> bool:
+    """Whether a request with these Cache-Control and Pragma values asks not to be answered
+    from what is kept (`no-cache` in either), as a shared HTTP cache reads them; the one rule
+    for the route (web.http) and the front (web.front)."""
+    return bool(parse_cache_control_header(cache_control).no_cache) or (
+        "no-cache" in parse_set_header(pragma)
+    )
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,9 @@ from granian.rsgi import ProtocolClosed, ProtocolError
 from werkzeug.wsgi import FileWrapper
 
 from peacekg.config import ServerSettings
-from peacekg.web.answers import KEEPABLE, Answers, Kept
+from peacekg.web.answers import KEEPABLE, Answers, Kept, asks_afresh
 from peacekg.web.clients import FORWARDING, client_address, host_of
+from peacekg.web.http import RELEASE_HEADER
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 Headers = list[tuple[str, str]]
@@ -37,9 +38,9 @@ FILE_CHUNK = 1 << 18
 KEPT_METHODS = frozenset({"GET", "POST"})
 CONDITIONAL = frozenset({"if-none-match", "if-modified-since", "if-range", "range"})
 """Requests with these go to the app, which answers 304s and ranges."""
-NO_CACHE = frozenset({"cache-control", "pragma"})
-"""Where a request says `no-cache` (answer afresh, as web.http reads it)."""
-SKIPPED = CONDITIONAL | NO_CACHE | FORWARDING | {"user-agent", "connection", "keep-alive"}
+CACHING = frozenset({"cache-control", "pragma"})
+"""Where a request may say `no-cache` (answers.asks_afresh)."""
+SKIPPED = CONDITIONAL | CACHING | FORWARDING | {"user-agent", "connection", "keep-alive"}
 """Request headers left out of a kept answer's key: they never change an answer (forwarding
 headers only say who the client is), or are looked at first."""
 DRAINED = 64 << 20
@@ -149,7 +150,9 @@ class Front:
         if reply.rest is None:
             protocol.response_bytes(reply.status, reply.headers, reply.body)
             if key is not None and reply.status == 200 and environ.get(KEEPABLE):
-                release = dict((n.lower(), v) for n, v in reply.headers).get("x-peacekg-release")
+                release = next(
+                    (v for n, v in reply.headers if n.lower() == RELEASE_HEADER.lower()), None
+                )
                 self._answers.hold(
                     (release or key[0], *key[1:]), Kept(reply.body, tuple(reply.headers))
                 )
@@ -179,15 +182,16 @@ class Front:
         whether the request asks afresh (no-cache: not answered from what is kept)."""
         if scope.method not in KEPT_METHODS:
             return None, False
-        kept, afresh = [], False
+        kept, caching = [], dict.fromkeys(CACHING, "")
         for name, value in headers:
             if name not in SKIPPED:
                 kept.append((name, value))
             elif name in CONDITIONAL:
                 return None, False
-            elif name in NO_CACHE:
-                afresh = afresh or "no-cache" in value.lower()
+            elif name in caching:
+                caching[name] = f"{caching[name]}, {value}" if caching[name] else value
         key = (self._version(), scope.method, scope.path, scope.query_string, tuple(kept), body)
+        afresh = any(caching.values()) and asks_afresh(caching["cache-control"], caching["pragma"])
         return key, afresh
 
     def _environ(self, scope: Any, headers: Headers, body: bytes) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from werkzeug.exceptions import NotFound
 
 from peacekg.endpoint.formats import Renderer, negotiate
 from peacekg.releases import NoGraphError
-from peacekg.web.answers import KEEPABLE
+from peacekg.web.answers import KEEPABLE, asks_afresh
 from peacekg.web.errors import NoFormat, error_response
 from peacekg.web.state import state
 
@@ -77,7 +77,9 @@ def _answer(etag: str, make: Callable[[], Response], keep: bool) -> Response:
         return make()
     request.environ[KEEPABLE] = True
     answers = state().answers
-    afresh = bool(request.cache_control.no_cache) or "no-cache" in request.pragma
+    afresh = asks_afresh(
+        request.headers.get("Cache-Control", ""), request.headers.get("Pragma", "")
+    )
     kept = answers.get(etag, afresh)
     if kept is not None:
         return kept
