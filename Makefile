@@ -32,7 +32,7 @@ SOAK_SECONDS   ?= 60
 
 BENCH_ARGS     ?=
 
-.PHONY: serve build test test-fast clean yasgui chromium docs soak wrk bench virtuoso
+.PHONY: serve build test test-fast clean yasgui chromium docs soak wrk bench virtuoso jemalloc
 
 $(STAMP): pyproject.toml
 	@command -v java >/dev/null || { echo "installing a Java runtime for the HermiT reasoner (apt)"; apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; }
@@ -77,8 +77,13 @@ docs/data-model.svg: $(STAMP) $(DOT) ontology/peacekg.ttl ontology/reused.ttl sr
 docs/architecture.svg: $(STAMP) $(DOT) $(shell find src/peacekg -name '*.py')
 	$(BIN)/peacekg diagram --architecture -o $@
 
-serve: build/current/manifest.json $(YASGUI)  ## build if inputs changed, then serve http://$(HOST):$(PORT)/sparql
+serve: build/current/manifest.json $(YASGUI) jemalloc  ## build if inputs changed, then serve http://$(HOST):$(PORT)/sparql
 	$(BIN)/peacekg serve --host $(HOST) --port $(PORT)
+
+# The query workers' malloc (Debian package libjemalloc2): Oxigraph evaluates a quarter to a
+# third faster on it than on glibc's (bench/README.md); serve runs on the system's without it.
+jemalloc:  ## install Debian's jemalloc for the query workers (apt), if missing
+	@ls /usr/lib/*-linux-gnu/libjemalloc.so.2 >/dev/null 2>&1 || { echo "installing jemalloc for the query workers (apt)"; apt-get update -qq && apt-get install -y -qq libjemalloc2 >/dev/null; }
 
 wrk: $(WRK)  ## install Debian's wrk for the soak test (apt), if missing
 
@@ -92,13 +97,13 @@ $(VIRTUOSO):
 	@echo "installing Virtuoso for the tests against established stores (apt)"
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends virtuoso-opensource-7-bin >/dev/null
 
-soak: $(STAMP) $(WRK) build/current/manifest.json  ## 16 clients for $(SOAK_SECONDS) s, 10k fuzz cases, 16 killed builds; prints a table
+soak: $(STAMP) $(WRK) jemalloc build/current/manifest.json  ## 16 clients for $(SOAK_SECONDS) s, 10k fuzz cases, 16 killed builds; prints a table
 	$(BIN)/python bench/soak.py --seconds $(SOAK_SECONDS) --clients 16
 
-bench: $(STAMP) $(VIRTUOSO)  ## benchmarks with ratios to baselines -> bench/results.json; BENCH_ARGS=--quick for a short run
+bench: $(STAMP) $(VIRTUOSO) $(WRK) jemalloc  ## benchmarks with ratios to baselines -> bench/results.json; BENCH_ARGS=--quick for a short run
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-test: $(STAMP) $(YASGUI) $(CHROMIUM) $(DOT) $(WRK) $(VIRTUOSO)  ## lint and the whole test suite
+test: $(STAMP) $(YASGUI) $(CHROMIUM) $(DOT) $(WRK) $(VIRTUOSO) jemalloc  ## lint and the whole test suite
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/pytest -q -n 2 --dist loadfile --durations=15

@@ -45,6 +45,7 @@ import generate
 import wrk
 from tasks import MARK
 
+from peacekg.config import ServerSettings
 from peacekg.endpoint.process import ServerStartError, running, stop_group
 from peacekg.progress import progress
 
@@ -1109,8 +1110,6 @@ class Bench:
 
     def measure_ask(self) -> None:
         assert self.corpus
-        from peacekg.config import ServerSettings
-
         threads = ServerSettings().threads
         mode = self.mode
         log(f"trivial ASK vs bare Flask hello (waitress, {threads} threads)")
@@ -1716,7 +1715,9 @@ class Bench:
             f"{len(details)} queries, ours with Cache-Control: no-cache; the highest single "
             f"query {worst['query']} {worst['ratio']:.2f} (goal: none above {SINGLE_QUERY:g}); "
             f"answered from the kept answers (no no-cache): {kept:.3f}s, "
-            f"{kept / theirs_sum:.3f} of Oxigraph server's"
+            f"{kept / theirs_sum:.3f} of Oxigraph server's; our query workers on "
+            f"{ServerSettings.from_env().worker_allocator or 'the system malloc'}, Oxigraph "
+            "server on the system malloc, as shipped"
             + (f"; left out: {', '.join(left_out)}" if left_out else ""),
             details={
                 "queries": details,
@@ -2026,6 +2027,8 @@ def machine() -> dict[str, Any]:
                 info["cpu_model"] = line.split(":", 1)[1].strip()
                 break
     info["memory_mb"] = round(_meminfo_kb("MemTotal") / 1024)
+    # what the query workers evaluate on (Oxigraph server runs on the system's malloc)
+    info["worker_allocator"] = ServerSettings.from_env().worker_allocator or "system malloc"
     for package in ("pyoxigraph", "rdflib", "granian", "flask", "waitress"):
         with contextlib.suppress(Exception):
             from importlib.metadata import version

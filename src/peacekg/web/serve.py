@@ -48,6 +48,7 @@ def _pool(source: GraphSource, server: ServerSettings, prefixes: dict[str, str])
             server.worker_memory,
             server.client_share,
             server.client_seconds,
+            server.worker_allocator,
         )
     remote = RemotePool(
         server.backend,
@@ -75,7 +76,11 @@ def serve(project: Settings, server: ServerSettings) -> None:
     source = _source(project, server)
     if server.backend:  # fail now, clearly, if the remote store does not answer
         _pool(source, server, {}).close()
-    answered = f" (queries answered by {server.backend})" if server.backend else ""
+    answered = (
+        f" (queries answered by {server.backend})"
+        if server.backend
+        else f" (query workers on {server.worker_allocator or 'the system malloc'})"
+    )
     print(
         f"serving {source.version()} on http://{server.host}:{server.port}/sparql{answered}",
         flush=True,
