@@ -1,6 +1,7 @@
 """The server's front (peacekg.web.front, on granian): repeats answered from memory, conditional
-requests still answered by the app, a body that never completes cut at the read timeout, an
-answer too large to gather sent whole as a stream; and who the client is (web.clients)."""
+requests still answered by the app, a cheap query asked afresh run again without the app
+(web.prepared), a body that never completes cut at the read timeout, an answer too large to
+gather sent whole as a stream; and who the client is (web.clients)."""
 
 from __future__ import annotations
 
@@ -23,9 +24,14 @@ JSON = "application/sparql-results+json"
 READ_TIMEOUT = 1
 
 
-def _kept(base: str) -> float:
+def _answers(base: str, source: str) -> float:
     _, body = request(base, "GET", "/metrics")
-    return float(re.search(rb'peacekg_answers_total\{source="kept"\} (\S+)', body)[1])
+    pattern = rf'peacekg_answers_total\{{source="{source}"\}} (\S+)'.encode()
+    return float(re.search(pattern, body)[1])
+
+
+def _kept(base: str) -> float:
+    return _answers(base, "kept")
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +60,40 @@ def test_a_repeat_is_answered_from_memory_and_a_conditional_one_by_the_app(quick
     head, nothing = request(quick, "HEAD", "/", headers={"Accept": "text/html"})
     assert page.status == head.status == 200 and nothing == b""
     assert head.getheader("Content-Length") == str(len(html))
+
+
+AFRESH = {"Accept": JSON, "Cache-Control": "no-cache", "Content-Type": "application/sparql-query"}
+
+
+def _asked_afresh(base: str, query: str, times: int) -> list[tuple[object, bytes]]:
+    return [request(base, "POST", "/sparql", query, headers=AFRESH) for _ in range(times)]
+
+
+@pytest.mark.process
+def test_a_cheap_query_asked_afresh_again_is_run_again_under_the_apps_headers(quick: str) -> None:
+    """STRUUID() differs at each evaluation: every answer is new, so the query ran each time,
+    and the answers the front ran carry the headers the app gave the first."""
+    query = "SELECT (STRUUID() AS ?u) WHERE { ?s ?p ?o } LIMIT 1"
+    before = _answers(quick, "rerun")
+    answers = _asked_afresh(quick, query, 6)
+    assert _answers(quick, "rerun") >= before + 3  # the first one or two prepare it
+    assert all(r.status == 200 for r, _ in answers)
+    assert len({body for _, body in answers}) == len(answers), "an answer was given twice"
+    shown = ("Content-Type", "ETag", "X-Result-Rows", "X-Peacekg-Release", "Vary", "Cache-Control")
+    headers = {tuple(r.getheader(h) for h in shown) for r, _ in answers}
+    assert len(headers) == 1, headers
+    assert answers[-1][0].getheader("Access-Control-Allow-Origin") == "*"
+    assert answers[-1][0].getheader("Content-Length") == str(len(answers[-1][1]))
+
+
+@pytest.mark.process
+def test_a_deeply_nested_query_is_always_left_to_the_workers(quick: str) -> None:
+    """The front's thread has an ordinary stack; only the workers' is made for deep nesting."""
+    query = "SELECT * WHERE " + "{ " * 100 + "?s ?p ?o" + " }" * 100 + " LIMIT 1"
+    before = _answers(quick, "rerun")
+    answers = _asked_afresh(quick, query, 4)
+    assert all(r.status == 200 for r, _ in answers)
+    assert _answers(quick, "rerun") == before
 
 
 @pytest.mark.process

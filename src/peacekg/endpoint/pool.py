@@ -13,6 +13,7 @@ natively into the requested format.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import math
 import multiprocessing
@@ -81,6 +82,9 @@ class Outcome:
     rows: int = 0
     truncated: bool = False
     message: str = ""
+    seconds: float = math.inf
+    """How long the query took to evaluate and render where it ran (inf: not measured, as for
+    a remote store's answer); web.prepared reruns the cheapest on the front."""
 
 
 class QueryTimeoutError(Exception):
@@ -184,8 +188,10 @@ def _triples(
 def answer(store: Store, job: QueryJob, prefixes: dict[str, str]) -> Outcome:
     """`execute`, with an evaluation error as the query's outcome instead of the end of the
     worker: a query that calls SERVICE failed remotely; any other failed here."""
+    started = time.perf_counter()
     try:
-        return execute(store, job, prefixes)
+        outcome = execute(store, job, prefixes)
+        return dataclasses.replace(outcome, seconds=time.perf_counter() - started)
     except Exception as exc:  # told the client as a 502, or logged as a 500
         return Outcome(
             "service-failed" if job.remote else "failed", message=f"{type(exc).__name__}: {exc}"
@@ -423,14 +429,30 @@ class InProcessPool:
     def __init__(self, store_path: Callable[[], str], prefixes: dict[str, str]) -> None:
         self._store_path = store_path
         self._prefixes = prefixes
-        self._lock = threading.Lock()
-        self._opened: dict[str, Store] = {}
+        self._stores = OpenStores()
         self.replaced = 0
 
-    def _store(self) -> Store:
-        """The store at `store_path()` (the release of the request), as QueryPool's workers
-        open it; the two last opened are kept, for requests on either side of a rebuild."""
-        path = self._store_path()
+    def run(self, job: QueryJob) -> Outcome:
+        return answer(self._stores.get(self._store_path()), job, self._prefixes)
+
+    def load(self) -> tuple[int, int]:
+        """Nothing is ever waiting: each query runs in its caller's thread."""
+        return 0, 0
+
+    def close(self) -> None:
+        self._stores.close()
+
+
+class OpenStores:
+    """Stores opened read-only in this process, as QueryPool's workers open them, by path (a
+    release's); the two last opened are kept, for requests on either side of a rebuild."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._opened: dict[str, Store] = {}
+
+    def get(self, path: str) -> Store:
+        """The store at `path`; OSError when it cannot be opened."""
         with self._lock:
             if path not in self._opened:
                 self._opened = {
@@ -438,13 +460,6 @@ class InProcessPool:
                     path: Store.read_only(path),
                 }
             return self._opened[path]
-
-    def run(self, job: QueryJob) -> Outcome:
-        return answer(self._store(), job, self._prefixes)
-
-    def load(self) -> tuple[int, int]:
-        """Nothing is ever waiting: each query runs in its caller's thread."""
-        return 0, 0
 
     def close(self) -> None:
         self._opened = {}

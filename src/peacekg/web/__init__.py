@@ -22,6 +22,7 @@ from peacekg.web import (
     void,
 )
 from peacekg.web.answers import Answers
+from peacekg.web.prepared import PreparedRequests
 from peacekg.web.state import EXTENSION, AppState
 
 LARGEST_ANSWER = 8 << 20
@@ -38,7 +39,10 @@ def create_app(
     namespaces = Namespaces(project.base_iri)
     gate = ClientGate(settings.client_queries, settings.timeout)
     answers = Answers(settings.answer_cache_mb << 20, LARGEST_ANSWER)
-    app.extensions[EXTENSION] = AppState(settings, project, namespaces, source, pool, gate, answers)
+    prepared = None if settings.backend else PreparedRequests(source, namespaces.prefixes())
+    app.extensions[EXTENSION] = AppState(
+        settings, project, namespaces, source, pool, gate, answers, prepared
+    )
     http.install(app)
     blueprints = (health, metrics, protocol, pages, dumps, resources, void, ontology_docs, editor)
     for blueprint in blueprints:

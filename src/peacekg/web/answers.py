@@ -33,6 +33,8 @@ def asks_afresh(cache_control: str, pragma: str) -> bool:
     """Whether a request with these Cache-Control and Pragma values asks not to be answered
     from what is kept (`no-cache` in either), as a shared HTTP cache reads them; the one rule
     for the route (web.http) and the front (web.front)."""
+    if cache_control == "no-cache":  # the usual form, known without parsing
+        return True
     return bool(parse_cache_control_header(cache_control).no_cache) or (
         "no-cache" in parse_set_header(pragma)
     )

@@ -27,6 +27,7 @@ from peacekg.config import ServerSettings
 from peacekg.web.answers import KEEPABLE, Answers, Kept, asks_afresh
 from peacekg.web.clients import FORWARDING, client_address, host_of
 from peacekg.web.http import RELEASE_HEADER
+from peacekg.web.prepared import PreparedRequests
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 Headers = list[tuple[str, str]]
@@ -111,12 +112,16 @@ class Front:
         answers: Answers,
         version: Callable[[], str],
         on_close: Callable[[], None] = lambda: None,
+        prepared: PreparedRequests | None = None,
     ) -> None:
+        """`prepared`: the requests whose query alone is run again when asked afresh
+        (web.prepared); None where queries go to a remote store."""
         self._app = app
         self._settings = settings
         self._answers = answers
         self._version = version
         self._on_close = on_close
+        self._prepared = prepared
         self._threads = ThreadPoolExecutor(settings.threads, thread_name_prefix="peacekg")
 
     def __rsgi_del__(self, _loop: object) -> None:
@@ -139,25 +144,44 @@ class Front:
                 )
                 return
         key, afresh = self._key(scope, headers, body)
-        if key is not None and not afresh:
-            kept = self._answers.find(key)
-            if kept is not None:
-                protocol.response_bytes(200, kept.headers, kept.body)
-                return
+        if key is not None and self._answered_before(key, afresh, protocol):
+            return
         environ = self._environ(scope, headers, body)
         loop = asyncio.get_running_loop()
         reply = await loop.run_in_executor(self._threads, call_app, self._app, environ)
         if reply.rest is None:
             protocol.response_bytes(reply.status, reply.headers, reply.body)
-            if key is not None and reply.status == 200 and environ.get(KEEPABLE):
-                release = next(
-                    (v for n, v in reply.headers if n.lower() == RELEASE_HEADER.lower()), None
-                )
-                self._answers.hold(
-                    (release or key[0], *key[1:]), Kept(reply.body, tuple(reply.headers))
-                )
+            if key is not None and reply.status == 200:
+                self._remember(key, environ, reply)
             return
         await self._stream(protocol, reply, loop)
+
+    def _answered_before(self, key: tuple[Any, ...], afresh: bool, protocol: Any) -> bool:
+        """Answer a request the app answered before for this release: as it was sent (unless it
+        asks afresh), or by running its prepared query again (web.prepared)."""
+        kept = None if afresh else self._answers.find(key)
+        if kept is not None:
+            protocol.response_bytes(200, kept.headers, kept.body)
+            return True
+        prepared = self._prepared.find(key) if self._prepared is not None else None
+        if prepared is None:
+            return False
+        assert self._prepared is not None
+        body = self._prepared.rerun(prepared, key[0])
+        if body is None:
+            return False
+        protocol.response_bytes(200, list(prepared.headers), body)
+        return True
+
+    def _remember(self, key: tuple[Any, ...], environ: dict[str, Any], reply: Reply) -> None:
+        """Keep the app's whole 200 answer, and prepare its query, under the release that
+        answered (a build may have swapped releases since the key was made)."""
+        release = next((v for n, v in reply.headers if n.lower() == RELEASE_HEADER.lower()), None)
+        key = (release or key[0], *key[1:])
+        if environ.get(KEEPABLE):
+            self._answers.hold(key, Kept(reply.body, tuple(reply.headers)))
+        if self._prepared is not None:
+            self._prepared.prepare(key, environ, reply.headers)
 
     async def _body(self, headers: Headers, protocol: Any) -> bytes:
         """The request body, kept up to one byte past the largest allowed (the app answers 413
@@ -165,8 +189,11 @@ class Front:
         the client, still sending, gets that 413 rather than a reset connection."""
         limit = self._settings.max_body_bytes
         declared = next((v for n, v in headers if n == "content-length"), None)
-        if declared is not None and declared.isdigit() and int(declared) > DRAINED:
-            return b""
+        if declared is not None and declared.isdigit():
+            if int(declared) > DRAINED:
+                return b""
+            if int(declared) <= limit:  # one read, not a chunk at a time
+                return bytes(await protocol())[: limit + 1]
         chunks, size = [], 0
         async for chunk in protocol:
             if size <= limit:
@@ -176,7 +203,9 @@ class Front:
                 break
         return b"".join(chunks)[: limit + 1]
 
-    def _key(self, scope: Any, headers: Headers, body: bytes) -> tuple[Hashable | None, bool]:
+    def _key(
+        self, scope: Any, headers: Headers, body: bytes
+    ) -> tuple[tuple[Hashable, ...] | None, bool]:
         """What a kept answer is found by (the release, the request line, the headers that can
         change an answer, the body), None for a request the front leaves to the app; and
         whether the request asks afresh (no-cache: not answered from what is kept)."""

@@ -47,8 +47,10 @@ def metrics() -> ResponseReturnValue:
          "Queries stopped at the timeout, refused as busy or lost with their worker (503).",
          _labelled("kind", {k: app.failures[k] for k in ("timeout", "busy", "lost")})),
         ("peacekg_answers_total", "counter",
-         "Cacheable answers: given again from those kept, or worked out (web.answers).",
-         _labelled("source", {"kept": app.answers.hits, "worked_out": app.answers.misses})),
+         "Cacheable answers: given again from those kept, or worked out (web.answers), and "
+         "query answers run again by the front without the app (web.prepared).",
+         _labelled("source", {"kept": app.answers.hits, "worked_out": app.answers.misses,
+                              "rerun": app.prepared.reruns if app.prepared else 0})),
         ("peacekg_answers_kept_bytes", "gauge", "Bytes of answers kept.",
          [("", app.answers.size)]),
         ("peacekg_limit", "gauge", "The limits in force.", _labelled("name", {

@@ -26,7 +26,7 @@ from peacekg.endpoint.explain import READ_ONLY
 from peacekg.endpoint.federation import ServiceRefusedError, check_services
 from peacekg.endpoint.formats import BY_RENDERER_NAME, Kind, for_kind, named, negotiate
 from peacekg.endpoint.pool import QueryJob
-from peacekg.web import description
+from peacekg.web import description, prepared
 from peacekg.web.errors import NoFormat, UnknownFormat
 from peacekg.web.http import conditional
 from peacekg.web.linked import run
@@ -146,6 +146,7 @@ def _job(operation: ProtocolRequest) -> QueryJob:
 def _results(job: QueryJob) -> Response:
     """The answer to a query, saying how many rows it has and whether the row limit cut it."""
     outcome = run(job)
+    prepared.offer(request.environ, job, outcome)
     renderer = BY_RENDERER_NAME[outcome.renderer]
     response = Response(outcome.body, content_type=renderer.content_type)
     response.headers["X-Result-Rows"] = str(outcome.rows)

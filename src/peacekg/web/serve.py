@@ -68,8 +68,8 @@ def _front(project: Settings, server: ServerSettings, source: GraphSource) -> Fr
     """The app as the server's worker process runs it: its own query pool, closed with it."""
     pool = _pool(source, server, Namespaces(project.base_iri).prefixes())
     app = create_app(server, source, pool, project)
-    answers = app.extensions[EXTENSION].answers
-    return Front(app, server, answers, source.version, pool.close)
+    kept = app.extensions[EXTENSION]
+    return Front(app, server, kept.answers, source.version, pool.close, kept.prepared)
 
 
 def serve(project: Settings, server: ServerSettings) -> None:

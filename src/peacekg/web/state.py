@@ -18,6 +18,7 @@ from peacekg.endpoint.pool import Pool
 from peacekg.endpoint.served import GraphSource
 from peacekg.namespaces import Namespaces
 from peacekg.web.answers import Answers
+from peacekg.web.prepared import PreparedRequests
 
 EXTENSION = "peacekg"
 """The key of the state in `app.extensions`."""
@@ -38,6 +39,9 @@ class AppState:
     """Who may run a query now: per-client limits and fair shares of the pool."""
     answers: Answers
     """Answers kept by their ETag (web.answers)."""
+    prepared: PreparedRequests | None
+    """Requests whose query alone the front runs again when asked afresh (web.prepared); None
+    where queries go to a remote store."""
     failures: collections.Counter[str] = field(default_factory=collections.Counter)
     """Queries answered with an error, by kind (timeout, busy, lost, refused-queries,
     refused-seconds): /metrics."""

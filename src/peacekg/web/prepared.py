@@ -1,0 +1,134 @@
+"""Prepared requests: a query request asked afresh again is run again, and only run.
+
+Why: `Cache-Control: no-cache` asks for the query to be evaluated anew, not for the protocol
+to be worked out anew. Everything the route decides besides the result (the renderer, the
+dataset, the base IRI, the ETag, the headers every response gets) is a function of the request
+and the release, and a release never changes. So, as a database prepares a statement once and
+executes it many times, the front (web.front) keeps, per request and release, the query job
+the route made and the headers it sent; when the same request comes again asking afresh, it
+runs the job with the workers' own `answer` on the same store and sends its result under those
+headers, with no Flask work and no hop to a worker process.
+
+Only queries that the workers measured at under CHEAP_SECONDS on this release are run so, on
+the front's own thread: the same query on the same unchanging store does the same work, so it
+needs neither the workers' kill-on-timeout nor their memory cap. Nor their deep stack: a query
+nested deeper than NESTING is never prepared. Anything else, an answer the route compressed,
+or one whose rerun comes out different from the first (rows, cut, format), goes the whole way
+through the app and the workers, as before.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+from peacekg.endpoint.pool import OpenStores, Outcome, QueryJob, answer
+from peacekg.endpoint.served import GraphSource
+from peacekg.releases import NoGraphError
+
+PREPARABLE = "peacekg.preparable"
+"""Set in a request's WSGI environ by the route that ran its query (web.protocol): the job and
+its outcome, for the front to prepare if it qualifies."""
+CHEAP_SECONDS = 0.001
+"""A query the workers evaluated and serialised within this is rerun on the front's thread."""
+NESTING = 64
+"""Brackets deeper than this: the query is left to the workers, whose stack is made for it."""
+KEPT = 4096
+"""Prepared requests kept, least recently used first out."""
+LEFT_OUT = frozenset({"content-length", "content-encoding"})
+"""Headers of the first answer not sent again as they were: granian sets the length, and an
+answer the route compressed is never prepared."""
+_BRACKETS = re.compile(r"[{}()]")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What the route made of a request: its job, the headers it sent, and the shape of its
+    result (a rerun with another shape is not sent under these headers)."""
+
+    job: QueryJob
+    headers: tuple[tuple[str, str], ...]
+    renderer: str
+    rows: int
+    truncated: bool
+
+
+def offer(environ: MutableMapping[str, Any], job: QueryJob, outcome: Outcome) -> None:
+    """Mark a request whose query the workers answered cheaply (and that no SERVICE answered
+    in part) as one the front may prepare."""
+    if outcome.seconds <= CHEAP_SECONDS and not job.remote and _nesting(job.query) <= NESTING:
+        environ[PREPARABLE] = (job, outcome)
+
+
+def _nesting(query: str) -> int:
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(query):
+        depth += 1 if bracket in "{(" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+class PreparedRequests:
+    """The prepared requests of one server process over `source`'s local store."""
+
+    def __init__(self, source: GraphSource, prefixes: dict[str, str]) -> None:
+        self._source = source
+        self._prefixes = prefixes
+        self._kept: OrderedDict[Hashable, Prepared] = OrderedDict()
+        self._stores = OpenStores()
+        self._lock = threading.Lock()
+        self.reruns = 0
+
+    def prepare(
+        self, key: Hashable, environ: MutableMapping[str, Any], headers: list[tuple[str, str]]
+    ) -> None:
+        """Keep what the route made of the request under `key`, if the route offered it and
+        sent it uncompressed."""
+        offered = environ.get(PREPARABLE)
+        if offered is None or any(n.lower() == "content-encoding" for n, _ in headers):
+            return
+        job, outcome = offered
+        kept = tuple((n, v) for n, v in headers if n.lower() not in LEFT_OUT)
+        with self._lock:
+            self._kept[key] = Prepared(job, kept, outcome.renderer, outcome.rows, outcome.truncated)
+            self._kept.move_to_end(key)
+            while len(self._kept) > KEPT:
+                self._kept.popitem(last=False)
+
+    def find(self, key: Hashable) -> Prepared | None:
+        with self._lock:
+            return self._kept.get(key)
+
+    def rerun(self, prepared: Prepared, release: str) -> bytes | None:
+        """The prepared job's result, evaluated now on `release` (the version its key names),
+        or None when it cannot be sent under the prepared headers: the release changed, the
+        store cannot be opened, or the result has another shape."""
+        try:
+            pinned = self._source.pin()
+        except NoGraphError:
+            return None
+        try:
+            if pinned is not None and pinned != release:
+                return None
+            store = self._stores.get(self._source.store_path())
+            outcome = answer(store, prepared.job, self._prefixes)
+        except OSError:
+            return None
+        finally:
+            self._source.unpin()
+        if (outcome.status, outcome.renderer, outcome.rows, outcome.truncated) != (
+            "ok",
+            prepared.renderer,
+            prepared.rows,
+            prepared.truncated,
+        ):
+            return None
+        self.reruns += 1
+        return outcome.body
+
+    def close(self) -> None:
+        self._stores.close()
