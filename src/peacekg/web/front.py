@@ -144,7 +144,7 @@ class Front:
                 )
                 return
         key, afresh = self._key(scope, headers, body)
-        if key is not None and self._answered_before(key, afresh, protocol):
+        if key is not None and self._answered_before(key, afresh, scope, protocol):
             return
         environ = self._environ(scope, headers, body)
         loop = asyncio.get_running_loop()
@@ -156,7 +156,9 @@ class Front:
             return
         await self._stream(protocol, reply, loop)
 
-    def _answered_before(self, key: tuple[Any, ...], afresh: bool, protocol: Any) -> bool:
+    def _answered_before(
+        self, key: tuple[Any, ...], afresh: bool, scope: Any, protocol: Any
+    ) -> bool:
         """Answer a request the app answered before for this release: as it was sent (unless it
         asks afresh), or by running its prepared query again (web.prepared)."""
         kept = None if afresh else self._answers.find(key)
@@ -167,7 +169,7 @@ class Front:
         if prepared is None:
             return False
         assert self._prepared is not None
-        body = self._prepared.rerun(prepared, key[0])
+        body = self._prepared.rerun(key, prepared, self._client(scope))
         if body is None:
             return False
         protocol.response_bytes(200, list(prepared.headers), body)
@@ -223,10 +225,18 @@ class Front:
         afresh = any(caching.values()) and asks_afresh(caching["cache-control"], caching["pragma"])
         return key, afresh
 
+    def _client(self, scope: Any) -> str:
+        """Who sent the request: its peer, or whom the trusted proxy names (web.clients)."""
+        settings = self._settings
+        return client_address(
+            host_of(scope.client),
+            scope.headers.items(),
+            settings.trusted_proxy,
+            settings.trusted_proxy_header,
+        )
+
     def _environ(self, scope: Any, headers: Headers, body: bytes) -> dict[str, Any]:
         """The WSGI environ (PEP 3333) of a request read whole, its client as web.clients says."""
-        settings = self._settings
-        peer = host_of(scope.client)
         server = scope.server.rsplit(":", 1)
         environ: dict[str, Any] = {
             "REQUEST_METHOD": scope.method,
@@ -236,9 +246,7 @@ class Front:
             "SERVER_NAME": host_of(scope.server),
             "SERVER_PORT": server[-1],
             "SERVER_PROTOCOL": f"HTTP/{scope.http_version}",
-            "REMOTE_ADDR": client_address(
-                peer, headers, settings.trusted_proxy, settings.trusted_proxy_header
-            ),
+            "REMOTE_ADDR": self._client(scope),
             "wsgi.version": (1, 0),
             "wsgi.url_scheme": scope.scheme,
             "wsgi.input": io.BytesIO(body),

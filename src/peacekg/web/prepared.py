@@ -11,9 +11,12 @@ headers, with no Flask work and no hop to a worker process.
 
 Only queries that the workers measured at under CHEAP_SECONDS on this release are run so, on
 the front's own thread: the same query on the same unchanging store does the same work, so it
-needs neither the workers' kill-on-timeout nor their memory cap. Nor their deep stack: a query
-nested deeper than NESTING is never prepared. Anything else, an answer the route compressed,
-or one whose rerun comes out different from the first (rows, cut, format), goes the whole way
+needs neither the workers' kill-on-timeout nor their memory cap (a rerun that takes longer
+after all is the last: the request goes back to the workers). Nor their deep stack: a query
+nested deeper than NESTING is never prepared. And the front's thread is shared as the workers
+are: one client's reruns may take SHARE of it in any second, its further requests go to the
+app and the workers, where its limits apply. Anything else, an answer the route compressed, or
+one whose rerun comes out different from the first (rows, cut, format), goes the whole way
 through the app and the workers, as before.
 """
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Hashable, MutableMapping
 from dataclasses import dataclass
@@ -33,8 +37,13 @@ from peacekg.releases import NoGraphError
 PREPARABLE = "peacekg.preparable"
 """Set in a request's WSGI environ by the route that ran its query (web.protocol): the job and
 its outcome, for the front to prepare if it qualifies."""
-CHEAP_SECONDS = 0.001
-"""A query the workers evaluated and serialised within this is rerun on the front's thread."""
+CHEAP_SECONDS = 0.002
+"""A query the workers evaluated and serialised within this is rerun on the front's thread
+(a light query takes 1-1.5 ms the first time in a worker, 0.3-0.5 ms after)."""
+SHARE = 0.25
+"""Seconds of reruns one client may have in any second of the front's thread."""
+CLIENTS = 4096
+"""Clients whose reruns are counted at once; past it, those of past seconds are forgotten."""
 NESTING = 64
 """Brackets deeper than this: the query is left to the workers, whose stack is made for it."""
 KEPT = 4096
@@ -80,6 +89,8 @@ class PreparedRequests:
         self._prefixes = prefixes
         self._kept: OrderedDict[Hashable, Prepared] = OrderedDict()
         self._stores = OpenStores()
+        self._spent: dict[str, list[float]] = {}
+        """Per client: when its current second began, and its reruns' seconds in it."""
         self._lock = threading.Lock()
         self.reruns = 0
 
@@ -103,16 +114,19 @@ class PreparedRequests:
         with self._lock:
             return self._kept.get(key)
 
-    def rerun(self, prepared: Prepared, release: str) -> bytes | None:
-        """The prepared job's result, evaluated now on `release` (the version its key names),
-        or None when it cannot be sent under the prepared headers: the release changed, the
-        store cannot be opened, or the result has another shape."""
+    def rerun(self, key: tuple[Hashable, ...], prepared: Prepared, client: str) -> bytes | None:
+        """The prepared job's result, evaluated now on the release its key names (key[0]), or
+        None when it is not to be sent under the prepared headers: the release changed, the
+        store cannot be opened, the result has another shape, or `client` has had its share
+        of the front's time."""
+        if not self._within_share(client):
+            return None
         try:
             pinned = self._source.pin()
         except NoGraphError:
             return None
         try:
-            if pinned is not None and pinned != release:
+            if pinned is not None and pinned != key[0]:
                 return None
             store = self._stores.get(self._source.store_path())
             outcome = answer(store, prepared.job, self._prefixes)
@@ -120,6 +134,10 @@ class PreparedRequests:
             return None
         finally:
             self._source.unpin()
+        self._spend(client, outcome.seconds)
+        if outcome.seconds > CHEAP_SECONDS:  # not cheap after all: the workers' from now on
+            with self._lock:
+                self._kept.pop(key, None)
         if (outcome.status, outcome.renderer, outcome.rows, outcome.truncated) != (
             "ok",
             prepared.renderer,
@@ -129,6 +147,24 @@ class PreparedRequests:
             return None
         self.reruns += 1
         return outcome.body
+
+    def _within_share(self, client: str) -> bool:
+        with self._lock:
+            second = self._spent.get(client)
+            return second is None or time.monotonic() - second[0] >= 1 or second[1] < SHARE
+
+    def _spend(self, client: str, seconds: float) -> None:
+        """Count `seconds` of the front's time to `client`, in the second that began with its
+        first rerun in it."""
+        now = time.monotonic()
+        with self._lock:
+            second = self._spent.get(client)
+            if second is not None and now - second[0] < 1:
+                second[1] += seconds
+                return
+            if len(self._spent) >= CLIENTS:
+                self._spent = {c: s for c, s in self._spent.items() if now - s[0] < 1}
+            self._spent[client] = [now, seconds]
 
     def close(self) -> None:
         self._stores.close()
