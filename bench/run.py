@@ -1144,9 +1144,9 @@ class Bench:
                 statistics.median(hello_times),
                 note=f"median latency of {mode.ask_requests} sequential keep-alive requests "
                 f"each, interleaved, after {warm} warm-up, ours with no-cache; our /health "
-                f"(same app, no query) {statistics.median(health_times) * 1000:.2f} ms: the "
-                "rest of the ASK is "
-                "the query path (protocol, worker round trip)",
+                f"(through the app, no query) {statistics.median(health_times) * 1000:.2f} ms; "
+                "the ASK, prepared by its first run, is run again by the front without the "
+                "app (web.prepared)",
                 details={
                     "ask_p90_s": statistics.quantiles(ours_times, n=10)[-1],
                     "hello_p90_s": statistics.quantiles(hello_times, n=10)[-1],

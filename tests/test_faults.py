@@ -42,7 +42,7 @@ from support.hardening import (
     leaks,
     workers,
 )
-from support.serving import PEACEKG, free_port, serve, stop_group, wait_healthy
+from support.serving import PEACEKG, free_port, request, serve, stop_group, wait_healthy
 
 pytestmark = pytest.mark.process  # a real server, browser or process: not in make test-fast
 
@@ -414,6 +414,28 @@ def test_query_workers_run_with_a_memory_cap(slow_server):
             break
         time.sleep(0.2)
     assert limits and "unlimited" not in limits.values(), limits
+
+
+HOG = "SELECT ?a ?d WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?a ?d ?c ?f"
+"""Every pair of triples, sorted: held whole in memory before the first row comes out."""
+
+
+def test_a_query_past_its_memory_budget_is_stopped_clearly_and_the_pool_heals(built, tmp_path):
+    """The budget is looked at while the query runs: the hog is stopped long before the
+    timeout or the address-space cap, with a 503 that says why, and the next query is
+    answered."""
+    env = {"PEACEKG_QUERY_MEMORY_MB": "160"}
+    args = ("--build-dir", str(built[0].output_dir), "serve", "--timeout", "60")
+    with serve(*args, log=tmp_path / "server.log", env=env) as server:
+        started = time.monotonic()
+        reply = call(server.base, "GET", query_path(HOG), timeout=90)
+        assert reply.status == 503, reply.body
+        assert b"needed more than 160 MB of memory and was stopped" in reply.body
+        assert reply.header("content-type").startswith("text/plain")
+        assert time.monotonic() - started < 30, "it waited for the timeout"
+        _, metrics = request(server.base, "GET", "/metrics")
+        assert b'peacekg_query_failures_total{kind="memory"} 1' in metrics, metrics
+        assert _eventually_ok(server.base).status == 200
 
 
 def _maps(pid: int) -> str:

@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 SPAWN = multiprocessing.get_context("spawn")
 READY_TIMEOUT = 60.0
 SPAWN_RETRY_FIRST, SPAWN_RETRY_MAX = 0.2, 5.0
+MEMORY_CHECK = 0.05
+"""Seconds between two looks at a running query's memory (none for a query answered sooner)."""
+PAGE = os.sysconf("SC_PAGE_SIZE")
 WORKER_STACK_BYTES = 512 << 20
 """Oxigraph's SPARQL parser recurses once per nesting level; a 100,000-character query can nest
 50,000 levels deep, which overflows the 8 MiB main-thread stack and kills the worker. Jobs run
@@ -89,6 +92,10 @@ class Outcome:
 
 class QueryTimeoutError(Exception):
     """The query ran past the timeout; its worker was killed."""
+
+
+class QueryMemoryError(Exception):
+    """The query held more memory than its budget; its worker was killed."""
 
 
 class PoolBusyError(Exception):
@@ -330,13 +337,16 @@ class QueryPool:
         share: int = 0,
         seconds: float = math.inf,
         allocator: str = "",
+        query_memory: int = 0,
     ) -> None:
         """`share`: workers one client may hold at once (0: all of them); `seconds`: the time
         one client's queries may run in a minute (endpoint.fairness); `allocator`: the malloc
-        the workers run with (Worker)."""
+        the workers run with (Worker); `query_memory`: the working memory in bytes a query may
+        hold (0: no budget; `memory` still caps the address space)."""
         self._store_path = store_path
         self._memory = memory
         self._allocator = allocator
+        self._query_memory = query_memory
         self._timeout = timeout
         self._prefixes = prefixes
         self._size = workers
@@ -390,7 +400,7 @@ class QueryPool:
             self._idle.done(job.client)
         try:
             worker.conn.send((path, job))
-            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+            if not self._answered(worker, deadline):
                 self._replace(worker)
                 raise QueryTimeoutError
             outcome: Outcome = worker.conn.recv()
@@ -401,6 +411,18 @@ class QueryPool:
             self._idle.done(job.client)
         self._idle.put(worker)
         return outcome
+
+    def _answered(self, worker: Worker, deadline: float) -> bool:
+        """Wait for the worker's answer until `deadline` (False: none came); look at its
+        working memory every MEMORY_CHECK seconds meanwhile, and stop a query past its budget
+        (QueryMemoryError) before it takes the machine's memory from the others."""
+        while (left := deadline - time.monotonic()) > 0:
+            if worker.conn.poll(min(left, MEMORY_CHECK) if self._query_memory else left):
+                return True
+            if self._query_memory and _working_memory(worker.process.pid) > self._query_memory:
+                self._replace(worker)
+                raise QueryMemoryError
+        return False
 
     def load(self) -> tuple[int, int]:
         return self._idle.load()
@@ -417,13 +439,25 @@ class QueryPool:
             worker.kill()
 
 
+def _working_memory(pid: int) -> int:
+    """A process's anonymous resident bytes (resident less file-backed: the store's files, which
+    the kernel may drop, are not the query's), 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            fields = statm.read().split()
+    except OSError:
+        return 0
+    return (int(fields[1]) - int(fields[2])) * PAGE
+
+
 class InProcessPool:
     """The QueryPool interface, answering in this process: for tests and tools only.
 
     No worker processes, so no timeout (pyoxigraph cannot stop a query; only killing its
-    process does), no memory cap, no deep stack for deeply nested queries, and a crash of the
-    engine takes the caller with it. What it keeps is everything else a query goes through:
-    the same `execute` (union graph, row limit, native renderers) and the same outcomes.
+    process does), no memory cap or budget, no deep stack for deeply nested queries, and a
+    crash of the engine takes the caller with it. What it keeps is everything else a query
+    goes through: the same `execute` (union graph, row limit, native renderers) and the same
+    outcomes.
     """
 
     def __init__(self, store_path: Callable[[], str], prefixes: dict[str, str]) -> None:

@@ -41,6 +41,17 @@ class QueryTimeout(ServiceUnavailable):
         )
 
 
+class QueryMemory(ServiceUnavailable):
+    """The query held more memory than its budget and its worker was killed: asking again the
+    same way will not help, so no Retry-After."""
+
+    def __init__(self, megabytes: int) -> None:
+        super().__init__(
+            f"the query needed more than {megabytes} MB of memory and was stopped; narrow it "
+            "(more specific patterns, LIMIT, fewer rows to sort or group) or download a dump"
+        )
+
+
 class WorkerLost(ServiceUnavailable):
     """The worker died under the query (killed, out of memory) and is being replaced."""
 

@@ -21,6 +21,7 @@ from peacekg.endpoint.pool import (
     Outcome,
     PoolBusyError,
     QueryJob,
+    QueryMemoryError,
     QueryTimeoutError,
     WorkerLostError,
 )
@@ -29,6 +30,7 @@ from peacekg.web.errors import (
     NoFormat,
     OverLimit,
     PoolBusy,
+    QueryMemory,
     QueryTimeout,
     ServiceFailed,
     WorkerLost,
@@ -81,6 +83,9 @@ def run(job: QueryJob) -> Outcome:
     except PoolBusyError:
         app.failures["busy"] += 1
         raise PoolBusy from None
+    except QueryMemoryError:
+        app.failures["memory"] += 1
+        raise QueryMemory(app.settings.query_memory_mb) from None
     except WorkerLostError:
         app.failures["lost"] += 1
         raise WorkerLost from None

@@ -44,8 +44,9 @@ def metrics() -> ResponseReturnValue:
         ("peacekg_refused_total", "counter", "Queries answered 429, by the limit they passed.",
          _labelled("limit", {k: app.failures[f"refused-{k}"] for k in ("queries", "seconds")})),
         ("peacekg_query_failures_total", "counter",
-         "Queries stopped at the timeout, refused as busy or lost with their worker (503).",
-         _labelled("kind", {k: app.failures[k] for k in ("timeout", "busy", "lost")})),
+         "Queries stopped at the timeout or past their memory budget, refused as busy or "
+         "lost with their worker (503).",
+         _labelled("kind", {k: app.failures[k] for k in ("timeout", "memory", "busy", "lost")})),
         ("peacekg_answers_total", "counter",
          "Cacheable answers: given again from those kept, or worked out (web.answers), and "
          "query answers run again by the front without the app (web.prepared).",
@@ -59,6 +60,7 @@ def metrics() -> ResponseReturnValue:
             "client_queries": settings.client_queries,
             "client_seconds_per_minute": settings.client_seconds,
             "timeout_seconds": settings.timeout,
+            "query_memory_mb": settings.query_memory_mb,
             "read_timeout_seconds": settings.read_timeout,
             "connection_limit": settings.connection_limit,
         })),

@@ -49,6 +49,7 @@ def _pool(source: GraphSource, server: ServerSettings, prefixes: dict[str, str])
             server.client_share,
             server.client_seconds,
             server.worker_allocator,
+            server.query_memory_mb << 20,
         )
     remote = RemotePool(
         server.backend,
