@@ -23,7 +23,7 @@ from peacekg.namespaces import Namespaces
 from peacekg.web import prepared as prepared_module
 from peacekg.web.clients import client_address
 from peacekg.web.front import STREAM_AFTER
-from peacekg.web.prepared import Prepared, PreparedRequests, offer
+from peacekg.web.prepared import PreparedRequests, offer
 from support.serving import request, running_server
 
 JSON = "application/sparql-results+json"
@@ -153,7 +153,7 @@ def test_the_client_is_the_peer_unless_the_named_proxy_forwarded_for_someone() -
     assert client_address("127.0.0.6", port, "127.0.0.6", "forwarded") == "192.0.2.43"
 
 
-def _prepared(built: tuple[Settings, BuildResult]) -> tuple[PreparedRequests, tuple, Prepared]:
+def _prepared(built: tuple[Settings, BuildResult]) -> tuple[PreparedRequests, tuple]:
     """A request prepared as the route and the front prepare it, over the built graph."""
     source = GraphSource(build_dir=built[0].output_dir)
     prefixes = Namespaces(built[0].base_iri).prefixes()
@@ -168,29 +168,29 @@ def _prepared(built: tuple[Settings, BuildResult]) -> tuple[PreparedRequests, tu
     requests.prepare(key, environ, [("Content-Type", "application/json"), ("Content-Length", "9")])
     found = requests.find(key)
     assert found is not None and ("Content-Length", "9") not in found.headers
-    return requests, key, found
+    return requests, key
 
 
 def test_a_client_past_its_share_of_the_front_goes_to_the_app(built, monkeypatch) -> None:
-    requests, key, prepared = _prepared(built)
+    requests, key = _prepared(built)
     monkeypatch.setattr(prepared_module, "SHARE", 0.0)  # one rerun a second, then the app
-    first = requests.rerun(key, prepared, "127.0.0.2")
-    assert first is not None and b'"u"' in first
-    assert requests.rerun(key, prepared, "127.0.0.2") is None
-    other = requests.rerun(key, prepared, "127.0.0.3")
-    assert other is not None and other != first  # run again: another STRUUID()
+    first = requests.rerun(key, "127.0.0.2")
+    assert first is not None and b'"u"' in first[1]
+    assert requests.rerun(key, "127.0.0.2") is None
+    other = requests.rerun(key, "127.0.0.3")
+    assert other is not None and other[1] != first[1]  # run again: another STRUUID()
     time.sleep(1.05)
-    assert requests.rerun(key, prepared, "127.0.0.2") is not None
+    assert requests.rerun(key, "127.0.0.2") is not None
 
 
 def test_a_rerun_slower_than_cheap_is_the_last(built, monkeypatch) -> None:
-    requests, key, prepared = _prepared(built)
+    requests, key = _prepared(built)
     monkeypatch.setattr(prepared_module, "CHEAP_SECONDS", 0.0)
-    assert requests.rerun(key, prepared, "127.0.0.2") is not None
+    assert requests.rerun(key, "127.0.0.2") is not None
     assert requests.find(key) is None
 
 
 def test_a_rerun_for_another_release_than_the_current_is_not_sent(built) -> None:
-    requests, key, prepared = _prepared(built)
-    assert requests.rerun(("2000-01-01-00000000", *key[1:]), prepared, "127.0.0.2") is None
-    assert requests.rerun(key, prepared, "127.0.0.2") is not None
+    requests, key = _prepared(built)
+    assert requests.rerun(("2000-01-01-00000000", *key[1:]), "127.0.0.2") is None
+    assert requests.rerun(key, "127.0.0.2") is not None

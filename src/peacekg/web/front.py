@@ -165,14 +165,13 @@ class Front:
         if kept is not None:
             protocol.response_bytes(200, kept.headers, kept.body)
             return True
-        prepared = self._prepared.find(key) if self._prepared is not None else None
-        if prepared is None:
+        if (
+            self._prepared is None
+            or (rerun := self._prepared.rerun(key, self._client(scope))) is None
+        ):
             return False
-        assert self._prepared is not None
-        body = self._prepared.rerun(key, prepared, self._client(scope))
-        if body is None:
-            return False
-        protocol.response_bytes(200, list(prepared.headers), body)
+        headers, body = rerun
+        protocol.response_bytes(200, list(headers), body)
         return True
 
     def _remember(self, key: tuple[Any, ...], environ: dict[str, Any], reply: Reply) -> None:

@@ -48,9 +48,8 @@ NESTING = 64
 """Brackets deeper than this: the query is left to the workers, whose stack is made for it."""
 KEPT = 4096
 """Prepared requests kept, least recently used first out."""
-LEFT_OUT = frozenset({"content-length", "content-encoding"})
-"""Headers of the first answer not sent again as they were: granian sets the length, and an
-answer the route compressed is never prepared."""
+LENGTH = "content-length"
+"""The one header of the first answer not sent again: granian sets the length of the rerun's."""
 _BRACKETS = re.compile(r"[{}()]")
 
 
@@ -74,6 +73,8 @@ def offer(environ: MutableMapping[str, Any], job: QueryJob, outcome: Outcome) ->
 
 
 def _nesting(query: str) -> int:
+    """The deepest the query's braces and parentheses go (strings and comments counted too:
+    an over-estimate only leaves a query to the workers)."""
     depth = deepest = 0
     for bracket in _BRACKETS.findall(query):
         depth += 1 if bracket in "{(" else -1
@@ -103,7 +104,7 @@ class PreparedRequests:
         if offered is None or any(n.lower() == "content-encoding" for n, _ in headers):
             return
         job, outcome = offered
-        kept = tuple((n, v) for n, v in headers if n.lower() not in LEFT_OUT)
+        kept = tuple((n, v) for n, v in headers if n.lower() != LENGTH)
         with self._lock:
             self._kept[key] = Prepared(job, kept, outcome.renderer, outcome.rows, outcome.truncated)
             self._kept.move_to_end(key)
@@ -114,12 +115,15 @@ class PreparedRequests:
         with self._lock:
             return self._kept.get(key)
 
-    def rerun(self, key: tuple[Hashable, ...], prepared: Prepared, client: str) -> bytes | None:
-        """The prepared job's result, evaluated now on the release its key names (key[0]), or
-        None when it is not to be sent under the prepared headers: the release changed, the
-        store cannot be opened, the result has another shape, or `client` has had its share
-        of the front's time."""
-        if not self._within_share(client):
+    def rerun(
+        self, key: tuple[Hashable, ...], client: str
+    ) -> tuple[tuple[tuple[str, str], ...], bytes] | None:
+        """The headers prepared under `key` and its job's result, evaluated now on the release
+        the key names (key[0]); None when nothing is prepared under it or the result is not to
+        be sent under those headers: the release changed, the store cannot be opened, the
+        result has another shape, or `client` has had its share of the front's time."""
+        prepared = self.find(key)
+        if prepared is None or not self._within_share(client):
             return None
         try:
             pinned = self._source.pin()
@@ -146,7 +150,7 @@ class PreparedRequests:
         ):
             return None
         self.reruns += 1
-        return outcome.body
+        return prepared.headers, outcome.body
 
     def _within_share(self, client: str) -> bool:
         with self._lock:
