@@ -80,10 +80,10 @@ docs/architecture.svg: $(STAMP) $(DOT) $(shell find src/peacekg -name '*.py')
 serve: build/current/manifest.json $(YASGUI) jemalloc  ## build if inputs changed, then serve http://$(HOST):$(PORT)/sparql
 	$(BIN)/peacekg serve --host $(HOST) --port $(PORT)
 
-# The query workers' malloc (Debian package libjemalloc2): Oxigraph evaluates a quarter to a
-# third faster on it than on glibc's (bench/README.md); serve runs on the system's without it.
-jemalloc:  ## install Debian's jemalloc for the query workers (apt), if missing
-	@ls /usr/lib/*-linux-gnu/libjemalloc.so.2 >/dev/null 2>&1 || { echo "installing jemalloc for the query workers (apt)"; apt-get update -qq && apt-get install -y -qq libjemalloc2 >/dev/null; }
+# The server's malloc (Debian package libjemalloc2): Oxigraph evaluates a quarter to a third
+# faster on it than on glibc's (bench/README.md); serve runs on the system's without it.
+jemalloc:  ## install Debian's jemalloc for the server (apt), if missing
+	@ls /usr/lib/*-linux-gnu/libjemalloc.so.2 >/dev/null 2>&1 || { echo "installing jemalloc for the server (apt)"; apt-get update -qq && apt-get install -y -qq libjemalloc2 >/dev/null; }
 
 wrk: $(WRK)  ## install Debian's wrk for the soak test (apt), if missing
 

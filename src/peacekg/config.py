@@ -116,10 +116,10 @@ class ServerSettings:
     """Megabytes of working memory (the worker's anonymous resident pages) a query may hold;
     past it the query is stopped (503, saying so) and its worker replaced; 0: no budget. With
     2 workers it keeps a server over 10M triples within 1.5 GB (bench: rss_serving)."""
-    worker_allocator: str = field(default_factory=lambda: find_jemalloc() or "")
-    """The malloc a query worker runs with (preloaded): jemalloc when installed, which makes
-    Oxigraph's evaluation a quarter to a third faster than with glibc's (bench/README.md);
-    "" keeps the system's."""
+    allocator: str = field(default_factory=lambda: find_jemalloc() or "")
+    """The malloc the server runs on (preloaded: its web process, which reruns cheap queries,
+    and its query workers): jemalloc when installed, which makes Oxigraph's evaluation a
+    quarter to a third faster than with glibc's (bench/README.md); "" keeps the system's."""
     row_limit: int = 10_000
     """Rows (or triples) a response may hold; more are cut, and the response says so."""
     max_body_bytes: int = 1_000_000
@@ -154,10 +154,10 @@ class ServerSettings:
     virtuoso or sparql11."""
 
     def __post_init__(self) -> None:
-        if self.worker_allocator and not os.path.isfile(self.worker_allocator):
+        if self.allocator and not os.path.isfile(self.allocator):
             raise ValueError(
-                f"the query workers' allocator {self.worker_allocator} is not a file "
-                '(PEACEKG_WORKER_ALLOCATOR="" runs them on the system malloc)'
+                f"the server's allocator {self.allocator} is not a file "
+                '(PEACEKG_ALLOCATOR="" runs it on the system malloc)'
             )
 
     @property
@@ -184,7 +184,7 @@ class ServerSettings:
             "trusted_proxy": os.environ.get("PEACEKG_TRUSTED_PROXY"),
             "trusted_proxy_header": os.environ.get("PEACEKG_TRUSTED_PROXY_HEADER"),
             "worker_memory": _number(int, "PEACEKG_WORKER_MEMORY"),
-            "worker_allocator": os.environ.get("PEACEKG_WORKER_ALLOCATOR"),
+            "allocator": os.environ.get("PEACEKG_ALLOCATOR"),
             "query_memory_mb": _number(int, "PEACEKG_QUERY_MEMORY_MB"),
             "service_allowlist": tuple(
                 u for u in os.environ.get("PEACEKG_SERVICE_ALLOWLIST", "").split() if u

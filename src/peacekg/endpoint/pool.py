@@ -22,9 +22,8 @@ import queue
 import resource
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
 from typing import Protocol
 
@@ -264,32 +263,6 @@ class Pool(Protocol):
     def close(self) -> None: ...
 
 
-_SPAWNING = threading.Lock()
-
-
-@contextlib.contextmanager
-def _preloading(library: str) -> Iterator[None]:
-    """This process's environment with `library` preloaded (LD_PRELOAD) while a worker is
-    spawned: multiprocessing's spawn hands the child this environment and takes no other, so
-    the variable is set for the moment of the spawn only, one spawn at a time (and after the
-    resource tracker that multiprocessing starts with the first spawn, which keeps the
-    system's malloc)."""
-    if not library:
-        yield
-        return
-    resource_tracker.ensure_running()
-    with _SPAWNING:
-        before = os.environ.get("LD_PRELOAD")
-        os.environ["LD_PRELOAD"] = f"{library} {before}" if before else library
-        try:
-            yield
-        finally:
-            if before is None:
-                del os.environ["LD_PRELOAD"]
-            else:
-                os.environ["LD_PRELOAD"] = before
-
-
 class Worker:
     def __init__(
         self,
@@ -297,16 +270,13 @@ class Worker:
         generation: int,
         prefixes: dict[str, str],
         memory: int | None = None,
-        allocator: str = "",
     ) -> None:
-        """`allocator`: a malloc library the worker runs with (config.worker_allocator)."""
         self.conn, child = SPAWN.Pipe()
         self.generation = generation
         self.process = SPAWN.Process(
             target=worker_main, args=(child, store_path, prefixes, memory), daemon=True
         )
-        with _preloading(allocator):
-            self.process.start()
+        self.process.start()  # with this process's environment: its allocator too (web.serve)
         child.close()
         try:
             ready = self.conn.recv() if self.conn.poll(READY_TIMEOUT) else "no answer"
@@ -336,16 +306,14 @@ class QueryPool:
         memory: int | None = None,
         share: int = 0,
         seconds: float = math.inf,
-        allocator: str = "",
         query_memory: int = 0,
     ) -> None:
         """`share`: workers one client may hold at once (0: all of them); `seconds`: the time
-        one client's queries may run in a minute (endpoint.fairness); `allocator`: the malloc
-        the workers run with (Worker); `query_memory`: the working memory in bytes a query may
-        hold (0: no budget; `memory` still caps the address space)."""
+        one client's queries may run in a minute (endpoint.fairness); `query_memory`: the
+        working memory in bytes a query may hold (0: no budget; `memory` still caps the
+        address space)."""
         self._store_path = store_path
         self._memory = memory
-        self._allocator = allocator
         self._query_memory = query_memory
         self._timeout = timeout
         self._prefixes = prefixes
@@ -357,7 +325,7 @@ class QueryPool:
         self.replaced = 0
         self._closed = False
         for _ in range(workers):
-            self._idle.put(Worker(self.path, self.generation, prefixes, memory, allocator))
+            self._idle.put(Worker(self.path, self.generation, prefixes, memory))
 
     def _replace(self, worker: Worker) -> None:
         worker.kill()
@@ -372,9 +340,7 @@ class QueryPool:
         while not self._closed:
             try:
                 self.path = self._store_path()  # the current one, not the one at the start
-                worker = Worker(
-                    self.path, self.generation, self._prefixes, self._memory, self._allocator
-                )
+                worker = Worker(self.path, self.generation, self._prefixes, self._memory)
             except (RuntimeError, OSError) as exc:
                 log.warning("could not start a query worker (%s); retrying in %.1f s", exc, delay)
                 time.sleep(delay)
