@@ -171,12 +171,14 @@ def _prepared(built: tuple[Settings, BuildResult]) -> tuple[PreparedRequests, tu
     return requests, key
 
 
-def test_a_client_past_its_share_of_the_front_goes_to_the_app(built, monkeypatch) -> None:
+def test_a_client_past_its_share_of_a_busy_front_goes_to_the_app(built, monkeypatch) -> None:
     requests, key = _prepared(built)
     monkeypatch.setattr(prepared_module, "SHARE", 0.0)  # one rerun a second, then the app
     first = requests.rerun(key, "127.0.0.2")
     assert first is not None and b'"u"' in first[1]
     assert requests.rerun(key, "127.0.0.2") is None
+    alone = requests.rerun(key, "127.0.0.2", alone=True)  # no one else waits: all of it
+    assert alone is not None and alone[1] != first[1]
     other = requests.rerun(key, "127.0.0.3")
     assert other is not None and other[1] != first[1]  # run again: another STRUUID()
     time.sleep(1.05)

@@ -123,6 +123,8 @@ class Front:
         self._on_close = on_close
         self._prepared = prepared
         self._threads = ThreadPoolExecutor(settings.threads, thread_name_prefix="peacekg")
+        self._in_flight = 0
+        """Requests begun and not yet answered (on the event loop's thread: no lock)."""
 
     def __rsgi_del__(self, _loop: object) -> None:
         """granian stops the worker: the threads, then what the app holds (its query pool)."""
@@ -132,6 +134,13 @@ class Front:
     async def __rsgi__(self, scope: Any, protocol: Any) -> None:
         if scope.proto != "http":
             return
+        self._in_flight += 1
+        try:
+            await self._serve(scope, protocol)
+        finally:
+            self._in_flight -= 1
+
+    async def _serve(self, scope: Any, protocol: Any) -> None:
         headers = scope.headers.items()
         body = b""
         if _has_body(headers):
@@ -167,7 +176,8 @@ class Front:
             return True
         if (
             self._prepared is None
-            or (rerun := self._prepared.rerun(key, self._client(scope))) is None
+            or (rerun := self._prepared.rerun(key, self._client(scope), self._in_flight == 1))
+            is None
         ):
             return False
         headers, body = rerun

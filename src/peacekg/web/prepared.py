@@ -14,10 +14,12 @@ the front's own thread: the same query on the same unchanging store does the sam
 needs neither the workers' kill-on-timeout nor their memory cap (a rerun that takes longer
 after all is the last: the request goes back to the workers). Nor their deep stack: a query
 nested deeper than NESTING is never prepared. And the front's thread is shared as the workers
-are: one client's reruns may take SHARE of it in any second, its further requests go to the
-app and the workers, where its limits apply. Anything else, an answer the route compressed, or
-one whose rerun comes out different from the first (rows, cut, format), goes the whole way
-through the app and the workers, as before.
+are: while other requests are in flight, one client's reruns may take SHARE of it in any
+second, its further requests go to the app and the workers, where its limits apply; a client
+alone on the front may have all of it (as a work-conserving scheduler gives an idle machine's
+time to whoever asks: holding it back from the app would serve nobody). Anything else, an
+answer the route compressed, or one whose rerun comes out different from the first (rows,
+cut, format), goes the whole way through the app and the workers, as before.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ CHEAP_SECONDS = 0.002
 """A query the workers evaluated and serialised within this is rerun on the front's thread
 (a light query takes 1-1.5 ms the first time in a worker, 0.3-0.5 ms after)."""
 SHARE = 0.25
-"""Seconds of reruns one client may have in any second of the front's thread."""
+"""Seconds of reruns one client may have in any second of the front's thread while others'
+requests are in flight."""
 CLIENTS = 4096
 """Clients whose reruns are counted at once; past it, those of past seconds are forgotten."""
 NESTING = 64
@@ -116,14 +119,15 @@ class PreparedRequests:
             return self._kept.get(key)
 
     def rerun(
-        self, key: tuple[Hashable, ...], client: str
+        self, key: tuple[Hashable, ...], client: str, alone: bool = False
     ) -> tuple[tuple[tuple[str, str], ...], bytes] | None:
         """The headers prepared under `key` and its job's result, evaluated now on the release
         the key names (key[0]); None when nothing is prepared under it or the result is not to
         be sent under those headers: the release changed, the store cannot be opened, the
-        result has another shape, or `client` has had its share of the front's time."""
+        result has another shape, or `client` has had its share of the front's time and is
+        not `alone` (no other request in flight)."""
         prepared = self.find(key)
-        if prepared is None or not self._within_share(client):
+        if prepared is None or not (alone or self._within_share(client)):
             return None
         try:
             pinned = self._source.pin()
