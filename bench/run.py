@@ -89,12 +89,16 @@ loader, which `publish --loaded` records, takes the dump in seconds; bench/READM
 goal is what a verdict would be measured against. A publish that fails still FAILs."""
 VERSUS = ("queries_vs_oxigraph", "midsize_vs_oxigraph", "ask_vs_oxigraph", "pages_vs_describe")
 """Measured side by side with Oxigraph's own server over a copy of the same store (#17)."""
+MOST_RUNS = 2000
+"""The most runs `interleaved` measures a query for (a sub-millisecond one reaches it)."""
 SINGLE_QUERY = 1.25
 """queries_vs_oxigraph also fails when one query alone is slower than this ratio."""
 MIDSIZE = 0.03
 """midsize_vs_oxigraph takes the example query nearest this many seconds on Oxigraph server."""
 PAGES = 100
 """pages_vs_describe asks for this many resources' pages in turn."""
+WARM_SECONDS = 2.0
+"""Each server's unmeasured wrk run before a versus row's measured ones."""
 ASK_P99_MS = 10.0
 """ask_vs_oxigraph also fails when our p99 latency is above this."""
 ENGINES = ("oxigraph", "virtuoso")
@@ -135,6 +139,9 @@ class Mode:
     """Seconds one `peacekg publish` may take before it is stopped (a bound, FAIL)."""
     wrk_seconds: float
     """Seconds of each wrk run against Oxigraph server and against us."""
+    steady_seconds: float
+    """Seconds each side of a query measured one request after another is measured for at
+    least (a light query runs many more than `runs` times: `interleaved`)."""
     measures: tuple[str, ...] = MEASURES
 
 
@@ -155,6 +162,7 @@ MODES = {
         rss_seconds=60.0,
         publish_timeout=1800.0,
         wrk_seconds=10.0,
+        steady_seconds=2.0,
     ),
     "quick": Mode(
         name="quick",
@@ -172,6 +180,7 @@ MODES = {
         rss_seconds=15.0,
         publish_timeout=300.0,
         wrk_seconds=5.0,
+        steady_seconds=1.0,
     ),
     "smoke": Mode(
         name="smoke",
@@ -189,6 +198,7 @@ MODES = {
         rss_seconds=2.0,
         publish_timeout=120.0,
         wrk_seconds=2.0,
+        steady_seconds=0.0,
         measures=("endpoint_vs_native", "ask_vs_hello"),
     ),
 }
@@ -659,13 +669,17 @@ def _words(body: bytes) -> str:
 def interleaved(
     calls: dict[str, Callable[[], Any]], pair: tuple[str, str], mode: Mode
 ) -> tuple[dict[str, list[float]], str | None]:
-    """Seconds of each call per run (`mode.runs` after `mode.warmup`): the two of `pair`
+    """Seconds of each call per run, after `mode.warmup` runs: `mode.runs` of them, and more
+    (up to MOST_RUNS) until each of `pair` has been measured for `mode.steady_seconds`, so
+    that a light query's median is its steady state, not its first few answers (caches
+    filling, a query prepared after its first runs), on either side. The two of `pair`
     alternate which goes first, so that a busy neighbour slows both alike; any others follow.
     Each call returns its status first. Also the first failure, "HTTP status (call) in run i"."""
     times: dict[str, list[float]] = {name: [] for name in calls}
     failed = None
     others = [name for name in calls if name not in pair]
-    for i in range(mode.warmup + mode.runs):
+    i = 0
+    while not _enough(times, pair, mode):
         for name in [*(pair if i % 2 == 0 else pair[::-1]), *others]:
             started = time.perf_counter()
             status = calls[name]()[0]
@@ -673,7 +687,23 @@ def interleaved(
                 failed = f"HTTP {status} ({name}) in run {i}"
             if i >= mode.warmup:
                 times[name].append(time.perf_counter() - started)
+        i += 1
     return times, failed
+
+
+def _runs(mode: Mode) -> str:
+    """How `interleaved` measured, for a note."""
+    return (
+        f"each query {mode.runs} to {MOST_RUNS} runs, until {mode.steady_seconds:g} s a side, "
+        f"after {mode.warmup} warm-up"
+    )
+
+
+def _enough(times: dict[str, list[float]], pair: tuple[str, str], mode: Mode) -> bool:
+    runs = len(times[pair[0]])
+    if runs < mode.runs:
+        return False
+    return runs >= MOST_RUNS or all(sum(times[name]) >= mode.steady_seconds for name in pair)
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -1561,6 +1591,7 @@ class Bench:
                         "extra_ms": (backend_s - direct_s) * 1000,
                         "heavy": direct_s >= HEAVY,
                         "rows": rows,
+                        "runs": len(times["direct"]),
                     }
                 )
             front.close()
@@ -1593,9 +1624,8 @@ class Bench:
             measure,
             sum(d["backend_s"] for d in judged),
             sum(d["direct_s"] for d in judged),
-            note=f"sum of per-query medians ({self.mode.runs} runs after {self.mode.warmup} "
-            f"warm-up each) over {which}; all {len(details)} queries: {ours / theirs:.3f} "
-            f"({ours:.3f}s vs {theirs:.3f}s)"
+            note=f"sum of per-query medians ({_runs(self.mode)}) over {which}; all "
+            f"{len(details)} queries: {ours / theirs:.3f} ({ours:.3f}s vs {theirs:.3f}s)"
             + (
                 f"; a light query costs {statistics.median(light):.1f} ms more through the front "
                 f"(median of {len(light)})"
@@ -1694,6 +1724,7 @@ class Bench:
                     "theirs_s": theirs_s,
                     "ratio": ours_s / theirs_s,
                     "kept_s": kept_s,
+                    "runs": len(times["ours"]),
                 }
             )
         mine.close()
@@ -1711,12 +1742,12 @@ class Bench:
             "queries_vs_oxigraph",
             ours_sum,
             theirs_sum,
-            note=f"sum of per-query medians ({mode.runs} runs after {mode.warmup} warm-up), "
+            note=f"sum of per-query medians ({_runs(mode)}), "
             f"{len(details)} queries, ours with Cache-Control: no-cache; the highest single "
             f"query {worst['query']} {worst['ratio']:.2f} (goal: none above {SINGLE_QUERY:g}); "
             f"answered from the kept answers (no no-cache): {kept:.3f}s, "
-            f"{kept / theirs_sum:.3f} of Oxigraph server's; our query workers on "
-            f"{ServerSettings.from_env().worker_allocator or 'the system malloc'}, Oxigraph "
+            f"{kept / theirs_sum:.3f} of Oxigraph server's; our server on "
+            f"{ServerSettings.from_env().allocator or 'the system malloc'}, Oxigraph "
             "server on the system malloc, as shipped"
             + (f"; left out: {', '.join(left_out)}" if left_out else ""),
             details={
@@ -1815,11 +1846,14 @@ class Bench:
         reported: tuple[str, list[wrk.Request]] | None = None,
     ) -> None:
         """Requests a second from wrk with `connections`, ours ÷ Oxigraph server's, each side
-        alone on the machine (the other idle): ours, theirs, ours again, and the better of our
-        two (the first warms the kept answers; both are in the details). `also`: another set of
+        alone on the machine (the other idle), after WARM_SECONDS of each unmeasured (threads
+        started, answers kept, caches filled, the last row's queries drained): ours, theirs,
+        ours again, and the better of our two (both are in the details). `also`: another set of
         our requests, judged with the first by the lower rate; `reported`: one only reported.
         With p50 and p99 of each."""
         seconds = self.mode.wrk_seconds
+        for base, requests in ((ours, mine), (theirs, other)):
+            wrk.run(base, requests, connections, min(WARM_SECONDS, seconds))
         runs: dict[str, wrk.Load] = {}
         for side, base, requests in (
             ("ours", ours, mine),
@@ -2027,8 +2061,8 @@ def machine() -> dict[str, Any]:
                 info["cpu_model"] = line.split(":", 1)[1].strip()
                 break
     info["memory_mb"] = round(_meminfo_kb("MemTotal") / 1024)
-    # what the query workers evaluate on (Oxigraph server runs on the system's malloc)
-    info["worker_allocator"] = ServerSettings.from_env().worker_allocator or "system malloc"
+    # what our server evaluates on (Oxigraph server runs on the system's malloc)
+    info["allocator"] = ServerSettings.from_env().allocator or "system malloc"
     for package in ("pyoxigraph", "rdflib", "granian", "flask", "waitress"):
         with contextlib.suppress(Exception):
             from importlib.metadata import version
