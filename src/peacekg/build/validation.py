@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyshacl
 import pyshacl_turbo
@@ -156,30 +157,40 @@ def _shacl(
     return problems
 
 
-def _closed_vocabulary(store: Store, ns: Namespaces, describer: _Describer) -> list[Problem]:
-    """Every class and property the data uses is declared by the ontology (ours or reused)."""
-    declared_types = " ".join(f"owl:{d}" for d in DECLARATIONS)
-    query = f"""PREFIX owl: <{OWL}> PREFIX rdf: <{RDF}>
-        SELECT ?term ?kind (SAMPLE(?s) AS ?example) WHERE {{
-          GRAPH ?g {{ {{ ?s ?term ?o BIND ("property" AS ?kind) }}
-                      UNION {{ ?s rdf:type ?term BIND ("class" AS ?kind) }} }}
-          FILTER (?g != <{ns.graph("ontology").value}>)
-          FILTER NOT EXISTS {{ GRAPH <{ns.graph("ontology").value}> {{
-            ?term a ?declaration VALUES ?declaration {{ {declared_types} }} }} }}
-        }} GROUP BY ?term ?kind"""
-    problems = []
-    for row in store.query(query):  # type: ignore[union-attr]
-        term = row["term"].value
-        if term in BUILT_IN:
+def _closed_vocabulary(quads: list[Quad], ns: Namespaces, describer: _Describer) -> list[Problem]:
+    """Every class and property the data uses is declared by the ontology (ours or reused).
+
+    One pass over the quads in Python (0.4 s at 1M): a SPARQL query would first need them all
+    copied into a store with their graphs, which took 3 s more."""
+    ontology = ns.graph("ontology")
+    rdf_type = NamedNode(RDF + "type")
+    declarations = {NamedNode(OWL + d) for d in DECLARATIONS}
+    declared: set[Any] = set()  # terms (IRIs, or a blank node as a class)
+    used: dict[tuple[Any, str], str] = {}  # (term, kind) -> an example subject
+    for quad in quads:
+        predicate, graph = quad.predicate, quad.graph_name
+        if graph == ontology:
+            if predicate == rdf_type and quad.object in declarations:
+                declared.add(quad.subject)
             continue
-        label, source = describer.describe(row["example"].value)
+        if isinstance(graph, DefaultGraph):  # the data is in named graphs; this is not data
+            continue
+        if (predicate, "property") not in used:
+            used[predicate, "property"] = quad.subject.value
+        if predicate == rdf_type and (quad.object, "class") not in used:
+            used[quad.object, "class"] = quad.subject.value
+    problems = []
+    for (term, kind), example in used.items():
+        if term in declared or term.value in BUILT_IN:
+            continue
+        label, source = describer.describe(example)
         problems.append(
             Problem(
                 "Violation",
-                row["example"].value,
+                example,
                 label,
                 "",
-                f"uses the undeclared {row['kind'].value} <{term}> "
+                f"uses the undeclared {kind} <{term.value}> "
                 "(a typo? declare it in ontology/ or use a declared term)",
                 "",
                 source,
@@ -190,11 +201,10 @@ def _closed_vocabulary(store: Store, ns: Namespaces, describer: _Describer) -> l
 
 def validate(quads: list[Quad], shapes_dir: Path, ns: Namespaces, engine: str = "turbo") -> Report:
     """Validate all the given graphs as one union, with the SHACL engine named."""
-    union = Store()
-    union.extend(Quad(q.subject, q.predicate, q.object, DefaultGraph()) for q in quads)
-    graphs = Store()
-    graphs.extend(quads)
+    triples = serialize((q.triple for q in quads), format=RdfFormat.N_TRIPLES)
+    union = Store()  # all graphs' triples: through N-Triples, a third faster than new Quads
+    union.load(triples, RdfFormat.N_TRIPLES)
     shapes = rdflib.Graph().parse(shapes_dir / SHAPES_FILE, format="turtle")
     describer = _Describer(union, ns)
     problems = _shacl(union, shapes, ns, describer, engine)
-    return Report(problems + _closed_vocabulary(graphs, ns, describer))
+    return Report(problems + _closed_vocabulary(quads, ns, describer))
