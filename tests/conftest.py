@@ -23,7 +23,11 @@ from peacekg.releases import open_store
 from peacekg.web import create_app
 from support import INPUTS, ROOT
 from support.browser import chromium
-from support.serving import running_server
+from support.serving import serve
+
+SITE_LOG_LINES = 40
+"""The last lines of the shared server's log that a failing test using it prints."""
+SITE_LOGS: list[Path] = []
 
 
 @pytest.fixture(scope="session")
@@ -53,10 +57,25 @@ def project(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def site(built: tuple[Settings, BuildResult]) -> Iterator[str]:
-    """The real endpoint (`peacekg serve`, default settings) over the built graph."""
-    with running_server("--build-dir", str(built[0].output_dir), "serve") as base:
-        yield base
+def site(
+    built: tuple[Settings, BuildResult], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The real endpoint (`peacekg serve`, default settings) over the built graph; its log is
+    printed with any failure of a test that uses it (pytest_runtest_makereport below)."""
+    log = tmp_path_factory.mktemp("site") / "serve.log"
+    with serve("--build-dir", str(built[0].output_dir), "serve", log=log) as running:
+        SITE_LOGS.append(log)
+        yield running.base
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    """A failing test that used the shared server shows the end of that server's log."""
+    report = yield
+    if report.failed and "site" in getattr(item, "fixturenames", ()) and SITE_LOGS:
+        lines = SITE_LOGS[-1].read_text(errors="replace").splitlines()[-SITE_LOG_LINES:]
+        report.sections.append(("peacekg serve log (its last lines)", "\n".join(lines)))
+    return report
 
 
 @pytest.fixture(scope="session")

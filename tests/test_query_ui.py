@@ -25,6 +25,11 @@ OFFICERS_TEXT = (ROOT / "queries" / f"{OFFICERS}.rq").read_text(encoding="utf-8"
 OFFICERS_TITLE = "Officers who served in more than one mission"
 WAIT_MS = 20_000
 ACTIVE = ".yasgui .tabPanel.active"
+SCROLL_AND_EDITOR = """() => {
+  const page = document.scrollingElement;
+  const editor = document.getElementById("yasgui").getBoundingClientRect().top + page.scrollTop;
+  return [page.scrollTop, Math.min(editor, page.scrollHeight - page.clientHeight)];
+}"""
 
 
 # --- the page and the raw queries, through Flask ---------------------------------------------
@@ -113,6 +118,9 @@ def test_example_runs_in_yasgui_and_its_permalinks_reproduce_it(server: str, bro
         _editor_ready(page)
         expect(page.locator("a.example")).to_have_count(len(list((ROOT / "queries").glob("*.rq"))))
         page.click(f'a.example[data-example="{OFFICERS}"]')
+        # this reader prefers reduced motion: the page is at once as near the editor as it goes
+        scrolled, target = page.evaluate(SCROLL_AND_EDITOR)
+        assert target > 0 and abs(scrolled - target) < 1
         expect(page.locator(".yasgui .tabsList .tab.active")).to_contain_text(OFFICERS_TITLE)
         assert _active_query(page) == OFFICERS_TEXT
         page.click(f"{ACTIVE} .yasqe_queryButton")

@@ -105,7 +105,9 @@
       });
     }
     updatePermalink();
-    document.getElementById("yasgui").scrollIntoView({ behavior: "smooth", block: "start" });
+    // Glide to the editor, or jump for a reader who asked for less motion (WCAG 2.3.3).
+    const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    document.getElementById("yasgui").scrollIntoView({ behavior: still ? "auto" : "smooth", block: "start" });
   }
 
   const byName = new Map(config.examples.map((e) => [e.name, e]));
