@@ -20,6 +20,7 @@ from peacekg import cli
 from peacekg.endpoint.explain import explain
 from peacekg.endpoint.federation import check_services
 from peacekg.endpoint.local import run
+from peacekg.endpoint.sparqltext import prefixes_used
 from peacekg.namespaces import Namespaces
 
 PREFIXES = Namespaces().prefixes()
@@ -222,6 +223,17 @@ def test_a_querys_own_prefix_wins(client):
     query = "PREFIX pk: <http://example.org/other#> ASK { ?officer a pk:Officer }"
     assert json.loads(_sparql(client, query, format="json").get_data())["boolean"] is False
     assert json.loads(_sparql(client, query[39:], format="json").get_data())["boolean"] is True
+
+
+def test_a_predeclared_prefix_the_lexer_misreads_still_works(client):
+    """The engine is given only the predeclared prefixes a query seems to use (sparqltext
+    .prefixes_used); here `label-prefix pk:` reads as a declaration of pk, which it is not,
+    and the query runs all the same, with all of them."""
+    query = "ASK { ?officer rdfs:label-prefix pk:Officer }"
+    assert "pk" not in (prefixes_used(query) or ())
+    response = _sparql(client, query, format="json")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert json.loads(response.get_data())["boolean"] is False
 
 
 def test_the_service_description_lists_the_predeclared_prefixes(client):

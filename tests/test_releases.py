@@ -35,6 +35,7 @@ from peacekg.endpoint.served import GraphSource
 from peacekg.namespaces import Namespaces
 from peacekg.releases import (
     Leases,
+    NoGraphError,
     forget_leases,
     kept_releases,
     read_manifest,
@@ -512,6 +513,26 @@ def test_rebuilds_swap_releases_under_queries_without_a_failed_or_mixed_answer(
     assert {release for _, release, _ in seen} == set(values), "every release was read"
     # the others pruned once unread (the one before the last may still have been read then)
     assert len(list((build_dir / "releases").iterdir())) <= 2
+
+
+def test_a_request_pins_the_current_release_or_the_kept_one_it_names(tmp_path: Path):
+    """A request pins what is current when it begins; the front's reruns pin the release the
+    request's key names, current or not, as long as it is kept (web.prepared)."""
+    for name in ("2026-01-01-aaaaaaaa", "2026-01-02-bbbbbbbb"):
+        (tmp_path / "releases" / name / "store").mkdir(parents=True)
+        (tmp_path / "releases" / name / "manifest.json").write_text("{}")
+    (tmp_path / "current").symlink_to("releases/2026-01-02-bbbbbbbb")
+    source = GraphSource(build_dir=tmp_path)
+    assert source.pin() == "2026-01-02-bbbbbbbb"
+    source.unpin()
+    assert source.pin("2026-01-01-aaaaaaaa") == "2026-01-01-aaaaaaaa"
+    assert source.store_path() == str(tmp_path / "releases" / "2026-01-01-aaaaaaaa" / "store")
+    assert not remove_unleased(tmp_path, tmp_path / "releases" / "2026-01-01-aaaaaaaa")
+    source.unpin()
+    assert source.store_path().endswith("2026-01-02-bbbbbbbb/store")  # unpinned: the current
+    assert remove_unleased(tmp_path, tmp_path / "releases" / "2026-01-01-aaaaaaaa")
+    with pytest.raises(NoGraphError, match="2026-01-01-aaaaaaaa is no longer kept"):
+        source.pin("2026-01-01-aaaaaaaa")
 
 
 def test_a_release_being_read_is_not_pruned(tmp_path: Path):

@@ -1,11 +1,18 @@
 """The lexical SPARQL helpers of endpoint/sparqltext.py: a top-level FROM, the outer `SELECT *`,
-and the order of its variables, with keywords hidden in comments, strings and IRIs."""
+and the order of its variables, the prefixes a query leaves undeclared, and its functions that
+change between runs, with keywords hidden in comments, strings and IRIs."""
 
 from __future__ import annotations
 
 import pytest
 
-from peacekg.endpoint.sparqltext import outer_clauses, reorder_tsv, star_order
+from peacekg.endpoint.sparqltext import (
+    outer_clauses,
+    prefixes_used,
+    reorder_tsv,
+    star_order,
+    volatile,
+)
 
 CLAUSES = [
     # (query, has a top-level FROM, has an outer SELECT *)
@@ -78,3 +85,40 @@ def test_star_order(query: str, names: list[str], order: list[str]):
 )
 def test_reorder_tsv(lines: bytes, order: list[str], names: list[str], reordered: bytes):
     assert reorder_tsv(lines, order, names) == reordered
+
+
+USED = [
+    # (query, the prefixes it may use undeclared; None: any of them)
+    ("SELECT * { ?s a pk:Officer }", {"pk"}),
+    ("PREFIX pk: <http://ex.org/> SELECT * { ?s a pk:Officer }", set()),
+    ("prefix pk: <http://ex.org/> SELECT * { ?s rdfs:label ?l }", {"rdfs"}),
+    ("PREFIX : <http://ex.org/> SELECT * { ?s :p xsd:string }", {"xsd"}),
+    ("SELECT * { ?s ?p 'pk:no' } # rdfs:no", set()),  # in a string, in a comment
+    ('SELECT * { ?s ?p """owl:no""" }', set()),
+    ("SELECT * { ?s <http://ex.org/a#owl:no> ?o }", set()),  # in an IRI
+    ("SELECT * { ?s pk:a:b ?o }", {"pk", "a"}),  # a superset: `a` is part of the local name
+    ("SELECT * { ?s person:x.y/org:z ?o }", {"person", "org"}),
+    ("SELECT * { ?s p\\u006B:x ?o }", None),  # a codepoint escape could spell any name
+]
+
+
+@pytest.mark.parametrize(("query", "used"), USED)
+def test_prefixes_used(query: str, used: set[str] | None):
+    assert prefixes_used(query) == (None if used is None else frozenset(used))
+
+
+@pytest.mark.parametrize(
+    ("query", "changes"),
+    [
+        ("SELECT (RAND() AS ?r) {}", True),
+        ("SELECT * { ?s ?p ?o FILTER (?o < now ()) }", True),
+        ("SELECT (STRUUID() AS ?u) (UUID() AS ?v) {}", True),
+        ("CONSTRUCT { ?s ?p [] } WHERE { BIND (BNODE() AS ?b) ?s ?p ?o }", True),
+        ("SELECT * { ?s ?p ?o }", False),
+        ("SELECT * { ?s ?p 'RAND()' } # NOW()", False),  # in a string, in a comment
+        ("SELECT ?now ?rand { ?s pk:now ?now ; ex:rand() ?rand }", False),  # names, not calls
+        ("SELECT (SHA256(?o) AS ?h) { ?s ?p ?o }", False),
+    ],
+)
+def test_volatile(query: str, changes: bool):
+    assert volatile(query) is changes

@@ -13,7 +13,6 @@ natively into the requested format.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import math
 import multiprocessing
@@ -25,7 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Protocol
+from typing import Any, Protocol
 
 from pyoxigraph import (
     DefaultGraph,
@@ -44,7 +43,7 @@ from pyoxigraph import (
 from peacekg.endpoint.explain import explain
 from peacekg.endpoint.fairness import FairQueue
 from peacekg.endpoint.formats import BY_RENDERER_NAME, Kind, Renderer
-from peacekg.endpoint.sparqltext import outer_clauses, reorder_tsv, star_order
+from peacekg.endpoint.sparqltext import outer_clauses, prefixes_used, reorder_tsv, star_order
 from peacekg.releases import NoGraphError
 
 log = logging.getLogger(__name__)
@@ -74,10 +73,16 @@ class QueryJob:
     the remote endpoint's, not ours."""
     client: str = ""
     """Who asked (an address): the pool hands out workers fairly among clients."""
+    rows: int | None = None
+    """The rows a SELECT's answer is known to have, within the row limit (web.prepared: the
+    same steady query on the same release): the solutions are then serialised straight into
+    their format, without the TSV pass that counts and cuts them."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Outcome:
+    """What a query came to. Not frozen: `answer` sets `seconds` on it, cheaper than a copy."""
+
     status: str  # ok | syntax | not-acceptable | service-failed | backend-failed | failed
     body: bytes = b""
     renderer: str = ""
@@ -123,7 +128,7 @@ def _limit(lines: bytes, limit: int, header: int = 0) -> tuple[bytes, int, bool]
 def execute(store: Store, job: QueryJob, prefixes: dict[str, str]) -> Outcome:
     """Run one query and serialise it natively (in a worker, or in process: InProcessPool).
     `prefixes` are predeclared: the query may use them without PREFIX lines."""
-    options: dict[str, object] = {"base_iri": job.base_iri, "prefixes": prefixes}
+    options: dict[str, object] = {"base_iri": job.base_iri}
     has_from, star = outer_clauses(job.query)
     if job.default_graphs is None and job.named_graphs is None:
         if not has_from:  # the union would override the query's own FROM / FROM NAMED
@@ -132,12 +137,26 @@ def execute(store: Store, job: QueryJob, prefixes: dict[str, str]) -> Outcome:
         options["default_graph"] = [NamedNode(g) for g in job.default_graphs or ()]
         options["named_graphs"] = [NamedNode(g) for g in job.named_graphs or ()]
     try:
-        result = store.query(job.query, **options)  # type: ignore[arg-type]
+        result = _query(store, job.query, options, prefixes)
     except SyntaxError as exc:
         return Outcome("syntax", message=explain(job.query, str(exc), prefixes))
     if isinstance(result, QuerySolutions | QueryBoolean):
         return render(result, job, prefixes, star)
     return render(result.serialize(format=RdfFormat.N_TRIPLES) or b"", job, prefixes, star)  # type: ignore[union-attr]
+
+
+def _query(store: Store, query: str, options: dict[str, object], prefixes: dict[str, str]) -> Any:
+    """`store.query` given only the predeclared prefixes the query uses (sparqltext
+    .prefixes_used), and all of them again if it does not parse so: the lexer never fails a
+    query that the engine would run."""
+    used = prefixes_used(query)
+    if used is not None:
+        try:
+            given = {p: prefixes[p] for p in used if p in prefixes}
+            return store.query(query, prefixes=given, **options)  # type: ignore[arg-type]
+        except SyntaxError:
+            pass
+    return store.query(query, prefixes=prefixes, **options)  # type: ignore[arg-type]
 
 
 Answer = QuerySolutions | QueryBoolean | bytes
@@ -164,6 +183,9 @@ def _solutions(
     result: QuerySolutions, job: QueryJob, star: int | None, renderer: Renderer
 ) -> Outcome:
     """SELECT results cut at the row limit on their TSV lines, in `SELECT *` order."""
+    if job.rows is not None:
+        body = result.serialize(format=renderer.native)  # type: ignore[arg-type]
+        return Outcome("ok", body, renderer.name, job.rows)
     lines = result.serialize(format=QueryResultsFormat.TSV)
     names = [v.value for v in result.variables]
     if star is not None and (order := star_order(job.query, star, names)) != names:
@@ -197,11 +219,12 @@ def answer(store: Store, job: QueryJob, prefixes: dict[str, str]) -> Outcome:
     started = time.perf_counter()
     try:
         outcome = execute(store, job, prefixes)
-        return dataclasses.replace(outcome, seconds=time.perf_counter() - started)
     except Exception as exc:  # told the client as a 502, or logged as a 500
         return Outcome(
             "service-failed" if job.remote else "failed", message=f"{type(exc).__name__}: {exc}"
         )
+    outcome.seconds = time.perf_counter() - started
+    return outcome
 
 
 def worker_main(

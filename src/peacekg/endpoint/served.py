@@ -49,13 +49,20 @@ class GraphSource:
     PIN_TRIES = 5
     """Tries to pin the current release when builds prune what `current` named a moment ago."""
 
-    def pin(self) -> str | None:
-        """Pin the release current now for this thread's request (None for --data files);
-        NoGraphError if there is none. `unpin` when the request ends."""
+    def pin(self, release: str | None = None) -> str | None:
+        """Pin the release current now for this thread's request, or the kept one named
+        `release` (what was current when a request began: web.prepared); None for --data
+        files. NoGraphError if there is none (or that one is gone). `unpin` when it ends."""
         if self.build_dir is None:
             return None
         if self._leases is None:
             self._leases = Leases(self.build_dir)
+        if release is not None:
+            path = os.path.join(self.build_dir, RELEASES, release)
+            if not self._leases.acquire(path):
+                raise NoGraphError(f"release {release} is no longer kept")
+            self._pins.release = path
+            return release
         for _ in range(self.PIN_TRIES):
             release = current_path(self.build_dir)
             if self._leases.acquire(release):
