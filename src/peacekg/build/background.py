@@ -15,17 +15,34 @@ for it: a rebuild's writers are quick, and their start-up was most of their time
 from __future__ import annotations
 
 import contextlib
+import gc
 import pickle
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 MODULE = "peacekg.build.background"
+
+
+@contextlib.contextmanager
+def paused_collector() -> Iterator[None]:
+    """Python's cycle collector off for a block that makes many small objects and no cycles.
+
+    Why: pickling allocates as it goes, and each time the allocations pass the collector's
+    threshold it walks the build's live objects again: a rebuild's 20,000 dump sections took
+    0.84 s to pickle with it, 0.17 s without."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class BackgroundError(RuntimeError):
@@ -40,7 +57,9 @@ class Background(Generic[T]):
         self._dir = Path(tempfile.mkdtemp(prefix="peacekg-job-"))
         job, self._result = self._dir / "job.pickle", self._dir / "result.pickle"
         try:
-            job.write_bytes(pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL))
+            with paused_collector():
+                data = pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL)
+            job.write_bytes(data)
             self._process = subprocess.Popen(
                 [sys.executable, "-m", MODULE, str(job), str(self._result)],
                 stdin=subprocess.DEVNULL,
