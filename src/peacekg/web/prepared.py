@@ -140,9 +140,9 @@ class PreparedRequests:
         """The headers prepared under `key` and its job's result, evaluated now on the release
         the key names (key[0], current when the request began); None when nothing is prepared
         under it or the result is not to be sent under those headers: that release is gone
-        (pruned since), the store cannot be opened, the
-        result has another shape, or `client` has had its share of the front's time and is
-        not `alone` (no other request in flight)."""
+        (pruned since), the store cannot be opened, the result has another shape, or `client`
+        has had its share of the front's time and is not `alone` (no other request in
+        flight)."""
         prepared = self.find(key)
         if prepared is None or not (alone or self._within_share(client)):
             return None
