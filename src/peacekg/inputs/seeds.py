@@ -224,6 +224,8 @@ class _Checked:
         return None if None in found else found  # type: ignore[return-value]
 
     def get(self, number: int) -> Article | None:
+        if (made := self._made.get(number)) is not None:  # seen by `all` (one stat is enough)
+            return made[1]
         found = self._known.get(number)
         if found is None or _signature(found[1].path) != found[0]:
             return None
