@@ -187,9 +187,8 @@ def _prune(build_dir: Path, served: Path, keep: int) -> None:
     and the newest others, and any that someone still reads (a request of the endpoint: see
     `peacekg.releases.Leases`), which a later build removes. Only ever the build's own
     directories under releases/."""
-    others = [r.path for r in kept_releases(build_dir) if r.path != served]
-    kept = {served, *others[: max(keep, 1) - 1]}
-    finished = {r.path for r in kept_releases(build_dir)}
+    finished = [r.path for r in kept_releases(build_dir)]  # newest first
+    kept = {served, *[p for p in finished if p != served][: max(keep, 1) - 1]}
     for entry in (build_dir / RELEASES).iterdir():
         if entry in kept:
             continue
