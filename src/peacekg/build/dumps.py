@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import gzip
 import hashlib
+import os
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -253,10 +254,11 @@ def write_part_dumps(
     code = CHUNK_CODE.copy()
     code.update(repr(sorted(prefixes.items())).encode())
     used: list[str] = []
+    present = set(os.listdir(chunks))  # one listing, not a stat for each of 10,000 files
     for section in sections:
         for key, data in _groups(section):
             name = hashlib.sha256(code.digest() + key.encode()).hexdigest()
-            if not all((chunks / f"{name}.{ext}").is_file() for ext in EXTENSIONS.values()):
+            if not all(f"{name}.{ext}" in present for ext in EXTENSIONS.values()):
                 for ext, written in _render(data(), prefixes, headers).items():
                     write_atomically(chunks / f"{name}.{ext}", written)
             used.append(name)
@@ -279,7 +281,6 @@ def write_part_dumps(
             "description": description,
         }
     kept = {f"{n}.{ext}" for n in used for ext in EXTENSIONS.values()}
-    for entry in chunks.iterdir():
-        if entry.name not in kept:
-            entry.unlink(missing_ok=True)
+    for name in present - kept:
+        (chunks / name).unlink(missing_ok=True)
     return manifest
