@@ -89,6 +89,8 @@ loader, which `publish --loaded` records, takes the dump in seconds; bench/READM
 goal is what a verdict would be measured against. A publish that fails still FAILs."""
 VERSUS = ("queries_vs_oxigraph", "midsize_vs_oxigraph", "ask_vs_oxigraph", "pages_vs_describe")
 """Measured side by side with Oxigraph's own server over a copy of the same store (#17)."""
+REBUILDS = 3
+"""rebuild_vs_build takes the median of this many one-article rebuilds."""
 MOST_RUNS = 2000
 """The most runs `interleaved` measures a query for (a sub-millisecond one reaches it)."""
 SINGLE_QUERY = 1.25
@@ -929,33 +931,45 @@ class Bench:
         return times
 
     def measure_rebuild(self, root: Path, build_dir: Path, full: float, timeout: float) -> None:
+        """REBUILDS one-article rebuilds, each after changing another article (text and
+        mapping); their median against the one full build. One rebuild alone swung by a fifth
+        from run to run on this machine: the median of three is the figure, all three shown."""
         corpus_articles = sorted((root / "mappings" / "articles").glob("*.yaml"))
-        target = corpus_articles[len(corpus_articles) // 2].stem
-        tag = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
-        generate.touch_article(root, target, tag)
+        middle = len(corpus_articles) // 2
         # A rebuild is at most a full build again: stop one that takes longer than that.
         budget = min(timeout, max(60.0, 1.2 * full))
-        log(f"rebuild after changing {target} (text + mapping; time budget {budget:.0f}s)")
-        result, wall, _ = run_task(
-            ["build", str(root), str(build_dir)], self.work / "rebuild.log", budget
-        )
-        if result is None:
-            what = "did not finish" if wall >= budget else "FAILED (its log is in the details)"
-            note = f"rebuild {what} within {budget:.0f}s; changed article {target}"
-            tail = {"rebuild_log_tail": _tail(self.work / "rebuild.log")}
-            self.add(judge("rebuild_vs_build", wall, full, "s", note, tail, ">"))
-            self.results[-1].passed = False
-            return
+        runs: list[dict[str, Any]] = []
+        for target in (a.stem for a in corpus_articles[middle : middle + REBUILDS]):
+            tag = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S%f")
+            generate.touch_article(root, target, tag)
+            log(f"rebuild after changing {target} (text + mapping; time budget {budget:.0f}s)")
+            result, wall, _ = run_task(
+                ["build", str(root), str(build_dir)], self.work / "rebuild.log", budget
+            )
+            if result is None:
+                what = "did not finish" if wall >= budget else "FAILED (its log is in the details)"
+                note = f"rebuild {what} within {budget:.0f}s; changed article {target}"
+                tail = {"rebuild_log_tail": _tail(self.work / "rebuild.log")}
+                self.add(judge("rebuild_vs_build", wall, full, "s", note, tail, ">"))
+                self.results[-1].passed = False
+                return
+            runs.append(result | {"article": target})
+        median = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
+        seconds = ", ".join(f"{r['seconds']:.2f}" for r in runs)
         self.add(
             judge(
                 "rebuild_vs_build",
-                result["seconds"],
+                median["seconds"],
                 full,
-                note=f"1 run each; changed article {target}",
+                note=f"median of {len(runs)} rebuilds ({seconds} s), each of one changed "
+                "article; 1 full build",
                 details={
-                    "checked_articles": result["checked"],
-                    "quads": result["quads"],
-                    "stages_s": _rounded(result["stages"]),
+                    "rebuilds": [
+                        {"article": r["article"], "seconds": round(r["seconds"], 2)} for r in runs
+                    ],
+                    "checked_articles": median["checked"],
+                    "quads": median["quads"],
+                    "stages_s": _rounded(median["stages"]),
                 },
             )
         )
